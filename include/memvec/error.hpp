@@ -1,0 +1,52 @@
+// memvec::Error and memvec::errc — the one exception type of the library.
+//
+// Contract: every failure memvec reports by exception is a memvec::Error, a
+// std::system_error whose code() compares equal to a memvec::errc value
+// (`e.code() == memvec::errc::locked`). When an OS call failed, sys_errno()
+// keeps its errno (ENOSPC, EFBIG, ...) and what() names the call and path.
+// Recovery outcomes (what a journal dropped when opening) are reported values,
+// never exceptions. Thread-safety: stateless; safe from any thread.
+#pragma once
+
+#include <string>
+#include <system_error>
+
+namespace memvec {
+
+enum class errc : int {
+  bad_magic = 1,      // not a memvec file (or not one of this layer)
+  version_mismatch,   // a format version this build does not read
+  type_mismatch,      // sizeof/alignof/type tag/endianness differ from T
+  corrupt_header,     // header checksum or commit word failed
+  truncated,          // the backend is shorter than the header says
+  capacity_exceeded,  // a fixed backend or a configured maximum is full
+  locked,             // another writer holds the file
+  read_only,          // a mutation through a read-only backend
+  io_error,           // an OS call failed (sys_errno() says which errno)
+  invalid_argument,   // a caller error: bad option, misaligned buffer, ...
+  out_of_range,       // at() past the end
+  corrupt_data,       // a record or value failed to decode
+};
+
+const std::error_category& error_category() noexcept;
+
+inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
+
+class Error : public std::system_error {
+ public:
+  Error(errc code, const std::string& what, int sys_errno = 0)
+      : std::system_error(make_error_code(code), what), sys_errno_(sys_errno) {}
+
+  // The errno of the failed OS call, or 0 when no OS call failed.
+  int sys_errno() const noexcept { return sys_errno_; }
+
+ private:
+  int sys_errno_;
+};
+
+}  // namespace memvec
+
+template <>
+struct std::is_error_code_enum<memvec::errc> : std::true_type {};

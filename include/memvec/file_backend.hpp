@@ -1,0 +1,59 @@
+// FileBackend: a POSIX file mapped MAP_SHARED — the fast persistent backend.
+//
+// Opening never changes an existing file (size or bytes); new files are
+// created 0644 and preallocated to FileOptions::initial_size. Writers take an
+// exclusive flock, read_only opens a shared one: a conflicting open, in this
+// or any other process, fails at once with errc::locked. Growth preallocates
+// with posix_fallocate before mapping, so a full disk is an errc::io_error
+// (sys_errno() ENOSPC or EFBIG) at resize(), never a SIGBUS later. resize()
+// may move data() (mremap); nothing else does. sync(off, n) = msync(MS_SYNC)
+// of the page-aligned range + fdatasync. The destructor unmaps and closes
+// without syncing: a process crash loses nothing (the page cache has every
+// byte); for power loss call sync(). close() reports what the destructor
+// cannot. Thread-safety: none; move-only. All syscalls: src/file_backend.cpp.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+
+#include "memvec/backend.hpp"
+
+namespace memvec {
+
+class FileBackend {
+ public:
+  static FileBackend open(const std::filesystem::path& path, FileOptions options = {});
+
+  FileBackend() noexcept = default;
+  FileBackend(FileBackend&& other) noexcept;
+  FileBackend& operator=(FileBackend&& other) noexcept;
+  FileBackend(const FileBackend&) = delete;
+  FileBackend& operator=(const FileBackend&) = delete;
+  ~FileBackend();
+
+  std::byte* data() noexcept { return data_; }
+  const std::byte* data() const noexcept { return data_; }
+  std::size_t size() const noexcept { return size_; }
+  void resize(std::size_t bytes);
+  void sync(std::size_t offset, std::size_t bytes);
+  bool writable() const noexcept { return writable_; }
+
+  bool is_open() const noexcept { return fd_ >= 0; }
+  const std::filesystem::path& path() const noexcept { return path_; }
+  // Unmaps, unlocks and closes; throws errc::io_error if close(2) fails.
+  void close();
+
+ private:
+  FileBackend(int fd, std::filesystem::path path, bool writable);
+  void map(std::size_t bytes);
+  void release() noexcept;
+
+  int fd_ = -1;
+  std::byte* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t mapped_ = 0;
+  bool writable_ = false;
+  std::filesystem::path path_;
+};
+
+}  // namespace memvec

@@ -1,0 +1,106 @@
+// The MemVec header: the first 256 bytes of every backend (docs/FORMAT.md).
+//
+//   off size field          off size field
+//     0    8 magic            40    4 user_size (= kUserAreaSize)
+//     8    2 format_version   44    4 header_crc: CRC32C of bytes [0,44) and [64,256)
+//    10    1 endianness       48    8 length word   (commit point)
+//    11    1 reserved (0)     56    8 capacity word
+//    12    4 header_size      64  192 user area (client layers: the journal)
+//    16    4 elem_size
+//    20    4 elem_align
+//    24    8 type_tag
+//    32    8 data_offset (elements start here, aligned for T)
+//
+// Fields are in the writer's byte order, which `endianness` records. The two
+// words change after formatting, so they sit outside the CRC and carry their
+// own check: value in the low 48 bits, 16-bit check in the high 16 bits; any
+// single flipped byte of a word is detected. Each is one 8-byte store, so a
+// crash sees the old or the new word, never a mix. Everything else is written
+// once, at format time, and never again.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+
+namespace memvec {
+
+inline constexpr std::uint8_t kMagic[8] = {0x89, 'M', 'E', 'M', 'V', 'E', 'C', '\n'};
+inline constexpr std::uint16_t kFormatVersion = 1;
+inline constexpr std::uint8_t kEndianLittle = 1;
+inline constexpr std::uint8_t kEndianBig = 2;
+inline constexpr std::size_t kHeaderSize = 256;
+inline constexpr std::size_t kUserAreaSize = 192;
+inline constexpr std::uint16_t kCommitSalt = 0x4D56;  // "MV": an all-zero word is invalid
+inline constexpr std::uint64_t kMaxWordValue = (std::uint64_t{1} << 48) - 1;
+
+namespace header_offset {
+inline constexpr std::size_t kMagic = 0;
+inline constexpr std::size_t kFormatVersion = 8;
+inline constexpr std::size_t kEndianness = 10;
+inline constexpr std::size_t kReserved = 11;
+inline constexpr std::size_t kHeaderSize = 12;
+inline constexpr std::size_t kElemSize = 16;
+inline constexpr std::size_t kElemAlign = 20;
+inline constexpr std::size_t kTypeTag = 24;
+inline constexpr std::size_t kDataOffset = 32;
+inline constexpr std::size_t kUserSize = 40;
+inline constexpr std::size_t kHeaderCrc = 44;
+inline constexpr std::size_t kLengthWord = 48;
+inline constexpr std::size_t kCapacityWord = 56;
+inline constexpr std::size_t kUserArea = 64;
+}  // namespace header_offset
+
+// What a MemVec<T> expects to find (or writes) in the header.
+struct HeaderSpec {
+  std::uint32_t elem_size;
+  std::uint32_t elem_align;
+  std::uint64_t type_tag;
+  std::uint64_t data_offset;  // round_up(kHeaderSize, elem_align)
+};
+
+struct HeaderState {
+  std::uint64_t length;
+  std::uint64_t capacity;
+};
+
+namespace detail {
+
+constexpr std::uint64_t commit_check(std::uint64_t v) noexcept {
+  return ((v ^ (v >> 16) ^ (v >> 32)) & 0xFFFF) ^ kCommitSalt;
+}
+constexpr std::uint64_t encode_word(std::uint64_t value) noexcept {
+  return value | (commit_check(value) << 48);
+}
+constexpr std::optional<std::uint64_t> decode_word(std::uint64_t word) noexcept {
+  const std::uint64_t value = word & kMaxWordValue;
+  if ((word >> 48) != commit_check(value)) return std::nullopt;
+  return value;
+}
+
+// One plain 8-byte store: a process that dies sees it whole or not at all.
+// The signal fence keeps the compiler from sinking element stores below it.
+inline void store_word(std::byte* header, std::size_t offset, std::uint64_t value) noexcept {
+  const std::uint64_t word = encode_word(value);
+  std::atomic_signal_fence(std::memory_order_release);
+  std::memcpy(header + offset, &word, sizeof word);
+  std::atomic_signal_fence(std::memory_order_release);
+}
+
+// True when the backend holds no format at all: empty, or a header region of
+// zeros. Only such a backend may be formatted by open_or_create.
+bool is_blank(std::span<const std::byte> bytes) noexcept;
+// Writes a fresh header (length 0): magic cleared first and written last, so
+// a crash mid-format leaves something open() rejects, never a half-header
+// that passes.
+void format_header(std::byte* base, const HeaderSpec& spec, std::uint64_t capacity,
+                   std::span<const std::byte> user_area);
+// Validates in order magic, version, CRC, byte order and type, words, size;
+// throws the matching errc. Reads only: never writes a byte.
+HeaderState validate_header(std::span<const std::byte> bytes, const HeaderSpec& spec);
+
+}  // namespace detail
+}  // namespace memvec

@@ -1,0 +1,443 @@
+// MemVec<T, B>: a std::vector-like container whose elements live in a Backend.
+//
+// Layout: a 256-byte self-describing header (header.hpp, docs/FORMAT.md), then
+// the elements, aligned for T. The persisted length is the commit point:
+// elements are written first, then the length word (one 8-byte store). After
+// a process crash, a reopened vector holds exactly the elements of every
+// append that returned (push_back, emplace_back, append, insert/resize at the
+// end). Operations that overwrite or shift existing elements in place
+// (assign, insert/erase in the middle, operator[] writes) are not atomic under
+// a crash: they rewrite elements, then publish the length. With
+// Durability::power_loss each commit syncs the changed elements, then stores
+// the length, then syncs the header.
+//
+// Address rule: only growth past capacity() (push_back, emplace_back, insert,
+// append, resize, reserve, assign) and shrink_to_fit() may move data(); then
+// every pointer, reference, iterator and span is invalidated, as with
+// std::vector. Nothing else moves data(); erase/pop_back/clear invalidate only
+// what they remove or shift.
+//
+// Errors: memvec::Error. open() validates the header and throws the matching
+// errc without writing a byte. A failed growth (errc::capacity_exceeded,
+// errc::io_error such as ENOSPC) leaves the vector and its contents as they
+// were, still usable. Mutations through a read-only backend throw
+// errc::read_only before touching memory. Thread-safety: like std::vector
+// (concurrent const use is safe; anything else needs external locking).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
+#include <new>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "memvec/anon_backend.hpp"
+#include "memvec/backend.hpp"
+#include "memvec/error.hpp"
+#include "memvec/header.hpp"
+
+namespace memvec {
+
+// Optional type tag: tells apart MemVec<A> and MemVec<B> of equal size and
+// alignment. Give T a `static constexpr std::uint64_t memvec_type_tag`, or
+// specialize TypeTag<T>, or pass the tag as MemVec's third parameter.
+template <class T>
+struct TypeTag {
+  static constexpr std::uint64_t value = 0;
+};
+template <class T>
+  requires requires { { T::memvec_type_tag } -> std::convertible_to<std::uint64_t>; }
+struct TypeTag<T> {
+  static constexpr std::uint64_t value = T::memvec_type_tag;
+};
+
+struct VecOptions {
+  Durability durability = Durability::process_crash;
+  // Written into the header's user area when formatting (at most
+  // kUserAreaSize bytes); ignored when opening an existing vector.
+  std::span<const std::byte> user_area = {};
+};
+
+template <class T, Backend B = AnonBackend, std::uint64_t Tag = TypeTag<T>::value>
+class MemVec {
+  static_assert(std::is_trivially_copyable_v<T>,
+                "MemVec<T>: T must be trivially copyable (its bytes are its value on disk)");
+  static_assert(!std::is_const_v<T> && !std::is_volatile_v<T>, "MemVec<T>: T must be unqualified");
+
+ public:
+  using value_type = T;
+  using backend_type = B;
+  using size_type = std::size_t;
+  using difference_type = std::ptrdiff_t;
+  using reference = T&;
+  using const_reference = const T&;
+  using pointer = T*;
+  using const_pointer = const T*;
+  using iterator = T*;
+  using const_iterator = const T*;
+  using reverse_iterator = std::reverse_iterator<iterator>;
+  using const_reverse_iterator = std::reverse_iterator<const_iterator>;
+
+  static constexpr HeaderSpec kSpec{sizeof(T), alignof(T), Tag,
+                                    (kHeaderSize + alignof(T) - 1) / alignof(T) * alignof(T)};
+
+  // Formats the backend (whatever it held) as an empty vector.
+  static MemVec create(B backend, VecOptions options = {}) {
+    MemVec v(std::move(backend), options.durability);
+    v.require_writable("create");
+    if (v.backend_.size() < kSpec.data_offset) v.backend_.resize(round_to_pages(kSpec.data_offset));
+    v.check_alignment();
+    const std::uint64_t cap = v.room();
+    detail::format_header(v.backend_.data(), kSpec, cap, options.user_area);
+    v.attach(0, cap);
+    if (v.durability_ == Durability::power_loss) v.backend_.sync(0, kHeaderSize);
+    return v;
+  }
+
+  // Validates the header (see header.hpp); throws the matching errc and
+  // leaves every byte as it was.
+  static MemVec open(B backend, VecOptions options = {}) {
+    MemVec v(std::move(backend), options.durability);
+    const HeaderState st = detail::validate_header(
+        std::span<const std::byte>(std::as_const(v.backend_).data(), v.backend_.size()), kSpec);
+    v.check_alignment();
+    v.attach(st.length, st.capacity);
+    return v;
+  }
+
+  // Opens a formatted backend; formats only a blank one (empty or a zeroed
+  // header region). Anything else that fails validation throws.
+  static MemVec open_or_create(B backend, VecOptions options = {}) {
+    if (detail::is_blank({std::as_const(backend).data(), backend.size()}))
+      return create(std::move(backend), options);
+    return open(std::move(backend), options);
+  }
+
+  MemVec(MemVec&& other) noexcept
+      : backend_(std::move(other.backend_)),
+        data_(std::exchange(other.data_, nullptr)),
+        size_(std::exchange(other.size_, 0)),
+        capacity_(std::exchange(other.capacity_, 0)),
+        durability_(other.durability_),
+        writable_(std::exchange(other.writable_, false)) {}
+  MemVec& operator=(MemVec&& other) noexcept {
+    if (this == &other) return *this;
+    backend_ = std::move(other.backend_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+    capacity_ = std::exchange(other.capacity_, 0);
+    durability_ = other.durability_;
+    writable_ = std::exchange(other.writable_, false);
+    return *this;
+  }
+  MemVec(const MemVec&) = delete;
+  MemVec& operator=(const MemVec&) = delete;
+  ~MemVec() = default;
+
+  // --- element access ---------------------------------------------------
+  T* data() noexcept { return data_; }
+  const T* data() const noexcept { return data_; }
+  T& operator[](size_type i) noexcept { return data_[i]; }
+  const T& operator[](size_type i) const noexcept { return data_[i]; }
+  T& at(size_type i) { return data_[checked(i)]; }
+  const T& at(size_type i) const { return data_[checked(i)]; }
+  T& front() noexcept { return data_[0]; }
+  const T& front() const noexcept { return data_[0]; }
+  T& back() noexcept { return data_[size_ - 1]; }
+  const T& back() const noexcept { return data_[size_ - 1]; }
+
+  iterator begin() noexcept { return data_; }
+  iterator end() noexcept { return data_ + size_; }
+  const_iterator begin() const noexcept { return data_; }
+  const_iterator end() const noexcept { return data_ + size_; }
+  const_iterator cbegin() const noexcept { return data_; }
+  const_iterator cend() const noexcept { return data_ + size_; }
+  reverse_iterator rbegin() noexcept { return reverse_iterator(end()); }
+  reverse_iterator rend() noexcept { return reverse_iterator(begin()); }
+  const_reverse_iterator rbegin() const noexcept { return const_reverse_iterator(end()); }
+  const_reverse_iterator rend() const noexcept { return const_reverse_iterator(begin()); }
+
+  operator std::span<T>() noexcept { return {data_, size_}; }
+  operator std::span<const T>() const noexcept { return {data_, size_}; }
+  std::span<T> span() noexcept { return {data_, size_}; }
+  std::span<const T> span() const noexcept { return {data_, size_}; }
+
+  // --- capacity ----------------------------------------------------------
+  size_type size() const noexcept { return size_; }
+  size_type capacity() const noexcept { return capacity_; }
+  bool empty() const noexcept { return size_ == 0; }
+  static constexpr size_type max_size() noexcept {
+    return std::min<std::uint64_t>(kMaxWordValue, (SIZE_MAX - kSpec.data_offset) / sizeof(T));
+  }
+
+  void reserve(size_type n) {
+    require_writable("reserve");
+    if (n > capacity_) grow_exact(n);
+  }
+
+  // Releases whole pages past size(); may move data().
+  void shrink_to_fit() {
+    require_writable("shrink_to_fit");
+    const size_type bytes = round_to_pages(kSpec.data_offset + size_ * sizeof(T));
+    if (bytes >= backend_.size()) return;
+    const size_type cap = (bytes - kSpec.data_offset) / sizeof(T);
+    // Lower the capacity word before cutting the file: a crash in between
+    // leaves a file longer than the header needs, never shorter.
+    detail::store_word(backend_.data(), header_offset::kCapacityWord, cap);
+    capacity_ = cap;
+    backend_.resize(bytes);
+    refresh();
+  }
+
+  // --- modifiers ---------------------------------------------------------
+  void push_back(const T& value) {
+    require_writable("push_back");
+    if (size_ == capacity_) [[unlikely]] {
+      const T copy = value;  // `value` may live in the storage that moves
+      grow_for(size_ + 1);
+      std::memcpy(static_cast<void*>(data_ + size_), &copy, sizeof(T));
+    } else {
+      std::memcpy(static_cast<void*>(data_ + size_), std::addressof(value), sizeof(T));
+    }
+    commit(size_, size_ + 1);
+  }
+
+  template <class... Args>
+  T& emplace_back(Args&&... args) {
+    require_writable("emplace_back");
+    if (size_ == capacity_) [[unlikely]] {
+      const T made(std::forward<Args>(args)...);
+      grow_for(size_ + 1);
+      std::memcpy(static_cast<void*>(data_ + size_), &made, sizeof(T));
+    } else {
+      ::new (static_cast<void*>(data_ + size_)) T(std::forward<Args>(args)...);
+    }
+    commit(size_, size_ + 1);
+    return data_[size_ - 1];
+  }
+
+  void pop_back() {
+    require_writable("pop_back");
+    if (size_ == 0) throw Error(errc::out_of_range, "MemVec::pop_back on an empty vector");
+    commit(size_ - 1, size_ - 1);
+  }
+
+  void append(std::span<const T> items) { insert(end(), items.begin(), items.end()); }
+
+  iterator insert(const_iterator pos, const T& value) { return insert(pos, size_type{1}, value); }
+
+  iterator insert(const_iterator pos, size_type count, const T& value) {
+    require_writable("insert");
+    const size_type at = index_of(pos);
+    const T copy = value;
+    open_gap(at, count);
+    std::fill_n(data_ + at, count, copy);
+    commit(at, size_ + count);
+    return data_ + at;
+  }
+
+  template <std::input_iterator It>
+  iterator insert(const_iterator pos, It first, It last) {
+    require_writable("insert");
+    const size_type at = index_of(pos);
+    if constexpr (std::forward_iterator<It>) {
+      if (!aliases_storage(first, last)) {
+        const auto count = static_cast<size_type>(std::distance(first, last));
+        open_gap(at, count);
+        std::copy(first, last, data_ + at);
+        commit(at, size_ + count);
+        return data_ + at;
+      }
+    }
+    // A single-pass range, or one inside our own storage (which open_gap
+    // may move): stage it first.
+    const std::vector<T> staged(first, last);
+    return insert(data_ + at, staged.begin(), staged.end());
+  }
+
+  iterator insert(const_iterator pos, std::initializer_list<T> items) {
+    return insert(pos, items.begin(), items.end());
+  }
+
+  iterator erase(const_iterator pos) { return erase(pos, pos + 1); }
+
+  iterator erase(const_iterator first, const_iterator last) {
+    require_writable("erase");
+    const size_type at = index_of(first);
+    const size_type count = static_cast<size_type>(last - first);
+    if (count > size_ - at) throw Error(errc::out_of_range, "MemVec::erase: range past end()");
+    std::memmove(static_cast<void*>(data_ + at), data_ + at + count,
+                 (size_ - at - count) * sizeof(T));
+    commit(at, size_ - count);
+    return data_ + at;
+  }
+
+  void resize(size_type n) { resize(n, T{}); }
+  void resize(size_type n, const T& value) {
+    require_writable("resize");
+    if (n <= size_) return commit(n, n);
+    const T copy = value;
+    if (n > capacity_) grow_for(n);
+    std::fill(data_ + size_, data_ + n, copy);
+    commit(size_, n);
+  }
+
+  void clear() {
+    require_writable("clear");
+    commit(0, 0);
+  }
+
+  void assign(size_type count, const T& value) {
+    require_writable("assign");
+    const T copy = value;
+    if (count > capacity_) grow_exact(count);
+    std::fill_n(data_, count, copy);
+    commit(0, count);
+  }
+  template <std::input_iterator It>
+  void assign(It first, It last) {
+    require_writable("assign");
+    const std::vector<T> staged(first, last);  // may alias our storage
+    if (staged.size() > capacity_) grow_exact(staged.size());
+    std::copy(staged.begin(), staged.end(), data_);
+    commit(0, staged.size());
+  }
+  void assign(std::initializer_list<T> items) { assign(items.begin(), items.end()); }
+
+  // --- persistence -------------------------------------------------------
+  // Makes the header and every element durable (backend sync).
+  void sync() { backend_.sync(0, kSpec.data_offset + size_ * sizeof(T)); }
+  Durability durability() const noexcept { return durability_; }
+  void set_durability(Durability d) noexcept { durability_ = d; }
+  // The header's user area: the bytes given to create(), zero-padded.
+  std::span<const std::byte, kUserAreaSize> user_area() const noexcept {
+    return std::span<const std::byte, kUserAreaSize>(
+        std::as_const(backend_).data() + header_offset::kUserArea, kUserAreaSize);
+  }
+  const B& backend() const noexcept { return backend_; }
+  // Closes a backend that can report close errors (file backends).
+  void close()
+    requires requires(B& b) { b.close(); }
+  {
+    data_ = nullptr;
+    size_ = capacity_ = 0;
+    writable_ = false;
+    backend_.close();
+  }
+
+ private:
+  MemVec(B backend, Durability durability)
+      : backend_(std::move(backend)), durability_(durability), writable_(backend_.writable()) {}
+
+  static size_type round_to_pages(size_type bytes) {
+    const size_type page = page_size();
+    return (bytes + page - 1) / page * page;
+  }
+
+  // Elements the backend has room for, as it is now.
+  std::uint64_t room() const {
+    const size_type bytes = backend_.size();
+    if (bytes < kSpec.data_offset) return 0;
+    return std::min<std::uint64_t>((bytes - kSpec.data_offset) / sizeof(T), kMaxWordValue);
+  }
+
+  void check_alignment() const {
+    const auto addr = reinterpret_cast<std::uintptr_t>(std::as_const(backend_).data());
+    if ((addr + kSpec.data_offset) % alignof(T) != 0)
+      throw Error(errc::invalid_argument, "MemVec: backend memory at " + std::to_string(addr) +
+                                              " is not aligned for T (alignof " +
+                                              std::to_string(alignof(T)) + ")");
+  }
+
+  void attach(size_type length, size_type capacity) {
+    size_ = length;
+    capacity_ = capacity;
+    refresh();
+  }
+  void refresh() noexcept { data_ = reinterpret_cast<T*>(backend_.data() + kSpec.data_offset); }
+
+  void require_writable(const char* what) const {
+    if (!writable_) [[unlikely]]
+      throw Error(errc::read_only, std::string("MemVec::") + what + " on a read-only backend");
+  }
+
+  size_type checked(size_type i) const {
+    if (i >= size_)
+      throw Error(errc::out_of_range,
+                  "MemVec::at(" + std::to_string(i) + ") with size " + std::to_string(size_));
+    return i;
+  }
+
+  size_type index_of(const_iterator pos) const {
+    const auto i = pos - data_;
+    if (i < 0 || static_cast<size_type>(i) > size_)
+      throw Error(errc::out_of_range, "MemVec: iterator outside [begin, end]");
+    return static_cast<size_type>(i);
+  }
+
+  template <class It>
+  bool aliases_storage(It first, It last) const {
+    if constexpr (std::contiguous_iterator<It>) {
+      if (first == last) return false;
+      const auto* p = reinterpret_cast<const std::byte*>(std::to_address(first));
+      const auto* base = std::as_const(backend_).data();
+      return p >= base && p < base + backend_.size();
+    } else {
+      (void)first, (void)last;
+      return false;
+    }
+  }
+
+  // Makes room for `count` elements at `at`: may grow (and move data()),
+  // then shifts the tail up. The length is not published here.
+  void open_gap(size_type at, size_type count) {
+    if (count > max_size() - size_) throw Error(errc::capacity_exceeded, "MemVec: max_size()");
+    if (size_ + count > capacity_) grow_for(size_ + count);
+    std::memmove(static_cast<void*>(data_ + at + count), data_ + at, (size_ - at) * sizeof(T));
+  }
+
+  // Amortized doubling, in whole pages.
+  void grow_for(size_type need) { grow_exact(std::max<size_type>(need, capacity_ * 2)); }
+
+  void grow_exact(size_type cap) {
+    if (cap > max_size())
+      throw Error(errc::capacity_exceeded,
+                  "MemVec: " + std::to_string(cap) + " elements exceed max_size()");
+    const size_type bytes = round_to_pages(kSpec.data_offset + cap * sizeof(T));
+    backend_.resize(bytes);  // throws with the vector unchanged
+    refresh();
+    capacity_ = room();
+    // The file grew first; only now may the header claim the room.
+    detail::store_word(backend_.data(), header_offset::kCapacityWord, capacity_);
+  }
+
+  // The commit: elements [first, n) are in place; publish length n.
+  void commit(size_type first, size_type n) {
+    if (durability_ == Durability::power_loss) [[unlikely]] {
+      if (n > first) backend_.sync(kSpec.data_offset + first * sizeof(T), (n - first) * sizeof(T));
+      detail::store_word(backend_.data(), header_offset::kLengthWord, n);
+      size_ = n;
+      backend_.sync(0, kHeaderSize);
+      return;
+    }
+    detail::store_word(backend_.data(), header_offset::kLengthWord, n);
+    size_ = n;
+  }
+
+  B backend_;
+  T* data_ = nullptr;
+  size_type size_ = 0;
+  size_type capacity_ = 0;
+  Durability durability_ = Durability::process_crash;
+  bool writable_ = false;
+};
+
+}  // namespace memvec

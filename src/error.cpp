@@ -1,0 +1,35 @@
+#include "memvec/error.hpp"
+
+namespace memvec {
+namespace {
+
+class Category final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "memvec"; }
+  std::string message(int ev) const override {
+    switch (static_cast<errc>(ev)) {
+      case errc::bad_magic: return "bad magic: not a memvec file";
+      case errc::version_mismatch: return "unsupported format version";
+      case errc::type_mismatch: return "element type mismatch";
+      case errc::corrupt_header: return "corrupt header";
+      case errc::truncated: return "file truncated";
+      case errc::capacity_exceeded: return "capacity exceeded";
+      case errc::locked: return "locked by another writer";
+      case errc::read_only: return "read-only";
+      case errc::io_error: return "I/O error";
+      case errc::invalid_argument: return "invalid argument";
+      case errc::out_of_range: return "index out of range";
+      case errc::corrupt_data: return "corrupt data";
+    }
+    return "unknown memvec error";
+  }
+};
+
+}  // namespace
+
+const std::error_category& error_category() noexcept {
+  static const Category category;
+  return category;
+}
+
+}  // namespace memvec

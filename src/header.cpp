@@ -1,0 +1,123 @@
+#include "memvec/header.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <string>
+
+#include "memvec/crc32c.hpp"
+#include "memvec/error.hpp"
+
+namespace memvec::detail {
+namespace {
+
+constexpr std::uint8_t native_endianness() {
+  return std::endian::native == std::endian::little ? kEndianLittle : kEndianBig;
+}
+
+template <class U>
+U load(const std::byte* p, std::size_t off) {
+  U v;
+  std::memcpy(&v, p + off, sizeof v);
+  return v;
+}
+
+template <class U>
+void put(std::byte* p, std::size_t off, U v) {
+  std::memcpy(p + off, &v, sizeof v);
+}
+
+std::uint32_t header_crc(const std::byte* h) {
+  const std::uint32_t c = crc32c(h, header_offset::kHeaderCrc);
+  return crc32c(h + header_offset::kUserArea, kHeaderSize - header_offset::kUserArea, c);
+}
+
+[[noreturn]] void reject(errc code, const std::string& why) {
+  throw Error(code, "MemVec::open: " + why);
+}
+
+}  // namespace
+
+bool is_blank(std::span<const std::byte> bytes) noexcept {
+  const auto head = bytes.first(std::min(bytes.size(), kHeaderSize));
+  return std::all_of(head.begin(), head.end(), [](std::byte b) { return b == std::byte{0}; });
+}
+
+void format_header(std::byte* base, const HeaderSpec& spec, std::uint64_t capacity,
+                   std::span<const std::byte> user_area) {
+  if (user_area.size() > kUserAreaSize)
+    throw Error(errc::invalid_argument, "MemVec::create: user area of " +
+                                            std::to_string(user_area.size()) + " bytes exceeds " +
+                                            std::to_string(kUserAreaSize));
+  std::array<std::byte, kHeaderSize> h{};
+  std::memcpy(h.data() + header_offset::kMagic, kMagic, sizeof kMagic);
+  put<std::uint16_t>(h.data(), header_offset::kFormatVersion, kFormatVersion);
+  put<std::uint8_t>(h.data(), header_offset::kEndianness, native_endianness());
+  put<std::uint32_t>(h.data(), header_offset::kHeaderSize, kHeaderSize);
+  put<std::uint32_t>(h.data(), header_offset::kElemSize, spec.elem_size);
+  put<std::uint32_t>(h.data(), header_offset::kElemAlign, spec.elem_align);
+  put<std::uint64_t>(h.data(), header_offset::kTypeTag, spec.type_tag);
+  put<std::uint64_t>(h.data(), header_offset::kDataOffset, spec.data_offset);
+  put<std::uint32_t>(h.data(), header_offset::kUserSize, kUserAreaSize);
+  put<std::uint64_t>(h.data(), header_offset::kLengthWord, encode_word(0));
+  put<std::uint64_t>(h.data(), header_offset::kCapacityWord, encode_word(capacity));
+  std::copy(user_area.begin(), user_area.end(), h.begin() + header_offset::kUserArea);
+  put<std::uint32_t>(h.data(), header_offset::kHeaderCrc, header_crc(h.data()));
+
+  // Magic off first, on last: until the header is whole it does not parse.
+  std::memset(base, 0, sizeof kMagic);
+  std::atomic_signal_fence(std::memory_order_release);
+  std::memcpy(base + sizeof kMagic, h.data() + sizeof kMagic, kHeaderSize - sizeof kMagic);
+  std::atomic_signal_fence(std::memory_order_release);
+  std::memcpy(base, h.data(), sizeof kMagic);
+}
+
+HeaderState validate_header(std::span<const std::byte> bytes, const HeaderSpec& spec) {
+  const std::byte* h = bytes.data();
+  const std::size_t n = bytes.size();
+  if (n == 0) reject(errc::bad_magic, "empty (open_or_create formats a blank backend)");
+  const std::size_t magic_seen = std::min(n, sizeof kMagic);
+  if (std::memcmp(h, kMagic, magic_seen) != 0) reject(errc::bad_magic, "not a memvec file");
+  if (n < kHeaderSize)
+    reject(errc::truncated, std::to_string(n) + " bytes, shorter than the " +
+                                std::to_string(kHeaderSize) + "-byte header");
+  // The version comes before the CRC: a future version may checksum differently.
+  if (const auto v = load<std::uint16_t>(h, header_offset::kFormatVersion); v != kFormatVersion)
+    reject(errc::version_mismatch, "format version " + std::to_string(v) + ", this build reads " +
+                                       std::to_string(kFormatVersion));
+  if (load<std::uint32_t>(h, header_offset::kHeaderCrc) != header_crc(h))
+    reject(errc::corrupt_header, "header checksum mismatch");
+  if (load<std::uint8_t>(h, header_offset::kEndianness) != native_endianness())
+    reject(errc::type_mismatch, "written with the other byte order");
+  if (const auto s = load<std::uint32_t>(h, header_offset::kElemSize); s != spec.elem_size)
+    reject(errc::type_mismatch, "element size " + std::to_string(s) + ", expected " +
+                                    std::to_string(spec.elem_size));
+  if (const auto a = load<std::uint32_t>(h, header_offset::kElemAlign); a != spec.elem_align)
+    reject(errc::type_mismatch, "element alignment " + std::to_string(a) + ", expected " +
+                                    std::to_string(spec.elem_align));
+  if (const auto t = load<std::uint64_t>(h, header_offset::kTypeTag); t != spec.type_tag)
+    reject(errc::type_mismatch, "type tag " + std::to_string(t) + ", expected " +
+                                    std::to_string(spec.type_tag));
+  // A valid CRC over impossible values means a writer bug, not a flipped bit.
+  if (load<std::uint32_t>(h, header_offset::kHeaderSize) != kHeaderSize ||
+      load<std::uint32_t>(h, header_offset::kUserSize) != kUserAreaSize ||
+      load<std::uint64_t>(h, header_offset::kDataOffset) != spec.data_offset ||
+      load<std::uint8_t>(h, header_offset::kReserved) != 0)
+    reject(errc::corrupt_header, "inconsistent header fields");
+  const auto length = decode_word(load<std::uint64_t>(h, header_offset::kLengthWord));
+  const auto capacity = decode_word(load<std::uint64_t>(h, header_offset::kCapacityWord));
+  if (!length) reject(errc::corrupt_header, "length word fails its check");
+  if (!capacity) reject(errc::corrupt_header, "capacity word fails its check");
+  if (*length > *capacity)
+    reject(errc::corrupt_header, "length " + std::to_string(*length) + " exceeds capacity " +
+                                     std::to_string(*capacity));
+  // Growth resizes the file before raising the capacity word and shrink
+  // lowers the word before cutting the file, so a short file is real loss.
+  const std::uint64_t room = n >= spec.data_offset ? (n - spec.data_offset) / spec.elem_size : 0;
+  if (n < spec.data_offset || *capacity > room)
+    reject(errc::truncated, std::to_string(n) + " bytes hold " + std::to_string(room) +
+                                " elements, the header's capacity is " + std::to_string(*capacity));
+  return {*length, *capacity};
+}
+
+}  // namespace memvec::detail
