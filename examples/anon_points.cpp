@@ -11,7 +11,6 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
-#include <ranges>
 #include <span>
 
 #include <memvec/memvec.hpp>
@@ -63,7 +62,7 @@ int main() {
   std::printf("pushed %zu points (%zu MiB) in %.1f ms without reserve()\n", points.size(),
               points.size() * sizeof(Point3D) >> 20,
               std::chrono::duration<double, std::milli>(t1 - t0).count());
-  std::printf("capacity %zu: %zu growths by mremap, data() moved %zu times, 0 bytes copied\n",
+  std::printf("capacity %zu: %zu growths by mremap, data() moved %zu times, no element copied\n",
               points.capacity(), growths, moves);
 
   // A std::span view: no copy, same memory. (Growth may move data(), so
@@ -78,9 +77,8 @@ int main() {
   std::printf("farthest point      = #%td at distance %.6f\n", far - view.begin(),
               distance(*far, c));
 
-  // Views compose over the MemVec itself (its iterators are plain pointers).
-  auto upper_half = points | std::views::filter([](const Point3D& p) { return p.y > 0; });
-  const auto upper = std::ranges::distance(upper_half);
+  // Range algorithms take the MemVec itself (its iterators are plain pointers).
+  const auto upper = std::ranges::count_if(points, [](const Point3D& p) { return p.y > 0; });
   std::printf("points with y > 0   = %td (%.1f%%)\n", upper, 100.0 * upper / kCount);
 
   // Classic algorithms on a subspan, then sort a slice in place.

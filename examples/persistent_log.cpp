@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -63,11 +64,14 @@ const char* level_name(std::uint8_t level) {
 }
 
 void print_entry(std::size_t index, const LogEntry& e) {
-  // Copy out of the packed struct before formatting (no unaligned references).
+  // Copy out of the packed struct before use (no references to unaligned fields).
   const std::uint64_t ts = e.timestamp;
-  std::printf("  #%-4zu %llu.%09llu  %s  %.128s\n", index,
-              static_cast<unsigned long long>(ts / 1'000'000'000),
-              static_cast<unsigned long long>(ts % 1'000'000'000), level_name(e.level),
+  const std::time_t secs = static_cast<std::time_t>(ts / 1'000'000'000);
+  std::tm utc{};
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", gmtime_r(&secs, &utc));
+  std::printf("  #%-4zu %s.%06llu UTC  %s  %.128s\n", index, when,
+              static_cast<unsigned long long>(ts % 1'000'000'000 / 1000), level_name(e.level),
               e.message);
 }
 
@@ -96,8 +100,8 @@ int main(int argc, char** argv) {
     std::size_t warnings = 0;
     for (const LogEntry& e : log) warnings += e.level == 1;
 
-    std::cout << "appended 3 entries; total " << log.size() << " (" << warnings
-              << " warnings), file is " << std::filesystem::file_size(path) << " bytes\n";
+    std::cout << "appended 3 entries; total " << log.size() << " entries (" << warnings
+              << " WARN), file is " << std::filesystem::file_size(path) << " bytes\n";
     const std::size_t shown = std::min<std::size_t>(log.size(), 6);
     std::cout << "last " << shown << " entries:\n";
     for (std::size_t i = log.size() - shown; i < log.size(); ++i) print_entry(i, log[i]);

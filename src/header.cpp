@@ -40,7 +40,19 @@ std::uint32_t header_crc(const std::byte* h) {
 
 bool is_blank(std::span<const std::byte> bytes) noexcept {
   const auto head = bytes.first(std::min(bytes.size(), kHeaderSize));
-  return std::all_of(head.begin(), head.end(), [](std::byte b) { return b == std::byte{0}; });
+  const auto zero = [](std::byte b) { return b == std::byte{0}; };
+  if (std::all_of(head.begin(), head.end(), zero)) return true;
+  // format_header writes the magic last. A zero magic over a header whose
+  // CRC holds (with the magic put back) and whose length word is 0 is a
+  // format a crash interrupted: nothing was ever committed under it. Any
+  // other zero-magic header may be someone else's file: not blank.
+  if (head.size() < kHeaderSize || !std::all_of(head.begin(), head.begin() + 8, zero)) return false;
+  std::array<std::byte, kHeaderSize> h;
+  std::copy(head.begin(), head.end(), h.begin());
+  std::memcpy(h.data(), kMagic, sizeof kMagic);
+  return load<std::uint32_t>(h.data(), header_offset::kHeaderCrc) == header_crc(h.data()) &&
+         decode_word(load_word_raw(h.data(), header_offset::kLengthWord)) ==
+             std::optional<std::uint64_t>(0);
 }
 
 void format_header(std::byte* base, const HeaderSpec& spec, std::uint64_t capacity,
@@ -61,6 +73,7 @@ void format_header(std::byte* base, const HeaderSpec& spec, std::uint64_t capaci
   put<std::uint32_t>(h.data(), header_offset::kUserSize, kUserAreaSize);
   put<std::uint64_t>(h.data(), header_offset::kLengthWord, encode_word(0));
   put<std::uint64_t>(h.data(), header_offset::kCapacityWord, encode_word(capacity));
+  put<std::uint64_t>(h.data(), header_offset::kUserWord, encode_word(0));
   std::copy(user_area.begin(), user_area.end(), h.begin() + header_offset::kUserArea);
   put<std::uint32_t>(h.data(), header_offset::kHeaderCrc, header_crc(h.data()));
 
@@ -81,14 +94,18 @@ HeaderState validate_header(std::span<const std::byte> bytes, const HeaderSpec& 
   if (n < kHeaderSize)
     reject(errc::truncated, std::to_string(n) + " bytes, shorter than the " +
                                 std::to_string(kHeaderSize) + "-byte header");
+  // The one-byte order mark reads the same on any machine, so it is judged
+  // before the multi-byte version (which the other order would garble). Any
+  // other value than the two marks is damage, left to the CRC.
+  const auto order = load<std::uint8_t>(h, header_offset::kEndianness);
+  if (order != native_endianness() && (order == kEndianLittle || order == kEndianBig))
+    reject(errc::type_mismatch, "written with the other byte order");
   // The version comes before the CRC: a future version may checksum differently.
   if (const auto v = load<std::uint16_t>(h, header_offset::kFormatVersion); v != kFormatVersion)
     reject(errc::version_mismatch, "format version " + std::to_string(v) + ", this build reads " +
                                        std::to_string(kFormatVersion));
   if (load<std::uint32_t>(h, header_offset::kHeaderCrc) != header_crc(h))
     reject(errc::corrupt_header, "header checksum mismatch");
-  if (load<std::uint8_t>(h, header_offset::kEndianness) != native_endianness())
-    reject(errc::type_mismatch, "written with the other byte order");
   if (const auto s = load<std::uint32_t>(h, header_offset::kElemSize); s != spec.elem_size)
     reject(errc::type_mismatch, "element size " + std::to_string(s) + ", expected " +
                                     std::to_string(spec.elem_size));
@@ -102,12 +119,15 @@ HeaderState validate_header(std::span<const std::byte> bytes, const HeaderSpec& 
   if (load<std::uint32_t>(h, header_offset::kHeaderSize) != kHeaderSize ||
       load<std::uint32_t>(h, header_offset::kUserSize) != kUserAreaSize ||
       load<std::uint64_t>(h, header_offset::kDataOffset) != spec.data_offset ||
-      load<std::uint8_t>(h, header_offset::kReserved) != 0)
+      load<std::uint8_t>(h, header_offset::kReserved) != 0 ||
+      load<std::uint8_t>(h, header_offset::kEndianness) != native_endianness())
     reject(errc::corrupt_header, "inconsistent header fields");
   const auto length = decode_word(load<std::uint64_t>(h, header_offset::kLengthWord));
   const auto capacity = decode_word(load<std::uint64_t>(h, header_offset::kCapacityWord));
+  const auto user_word = decode_word(load<std::uint64_t>(h, header_offset::kUserWord));
   if (!length) reject(errc::corrupt_header, "length word fails its check");
   if (!capacity) reject(errc::corrupt_header, "capacity word fails its check");
+  if (!user_word) reject(errc::corrupt_header, "user word fails its check");
   if (*length > *capacity)
     reject(errc::corrupt_header, "length " + std::to_string(*length) + " exceeds capacity " +
                                      std::to_string(*capacity));
@@ -117,7 +137,7 @@ HeaderState validate_header(std::span<const std::byte> bytes, const HeaderSpec& 
   if (n < spec.data_offset || *capacity > room)
     reject(errc::truncated, std::to_string(n) + " bytes hold " + std::to_string(room) +
                                 " elements, the header's capacity is " + std::to_string(*capacity));
-  return {*length, *capacity};
+  return {*length, *capacity, *user_word};
 }
 
 }  // namespace memvec::detail

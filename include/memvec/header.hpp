@@ -2,21 +2,21 @@
 //
 //   off size field          off size field
 //     0    8 magic            40    4 user_size (= kUserAreaSize)
-//     8    2 format_version   44    4 header_crc: CRC32C of bytes [0,44) and [64,256)
+//     8    2 format_version   44    4 header_crc: CRC32C of bytes [0,44) and [72,256)
 //    10    1 endianness       48    8 length word   (commit point)
 //    11    1 reserved (0)     56    8 capacity word
-//    12    4 header_size      64  192 user area (client layers: the journal)
-//    16    4 elem_size
+//    12    4 header_size      64    8 user word     (client layers: the journal's epoch)
+//    16    4 elem_size        72  184 user area     (client layers: the journal's metadata)
 //    20    4 elem_align
 //    24    8 type_tag
 //    32    8 data_offset (elements start here, aligned for T)
 //
-// Fields are in the writer's byte order, which `endianness` records. The two
+// Fields are in the writer's byte order, which `endianness` records. The three
 // words change after formatting, so they sit outside the CRC and carry their
 // own check: value in the low 48 bits, 16-bit check in the high 16 bits; any
-// single flipped byte of a word is detected. Each is one 8-byte store, so a
-// crash sees the old or the new word, never a mix. Everything else is written
-// once, at format time, and never again.
+// single flipped byte of a word is detected. Each is one aligned 8-byte store
+// (MemVec requires an 8-aligned backend), so a crash sees the old or the new
+// word, never a mix. Everything else is written once, at format time.
 #pragma once
 
 #include <atomic>
@@ -33,7 +33,7 @@ inline constexpr std::uint16_t kFormatVersion = 1;
 inline constexpr std::uint8_t kEndianLittle = 1;
 inline constexpr std::uint8_t kEndianBig = 2;
 inline constexpr std::size_t kHeaderSize = 256;
-inline constexpr std::size_t kUserAreaSize = 192;
+inline constexpr std::size_t kUserAreaSize = 184;
 inline constexpr std::uint16_t kCommitSalt = 0x4D56;  // "MV": an all-zero word is invalid
 inline constexpr std::uint64_t kMaxWordValue = (std::uint64_t{1} << 48) - 1;
 
@@ -51,7 +51,8 @@ inline constexpr std::size_t kUserSize = 40;
 inline constexpr std::size_t kHeaderCrc = 44;
 inline constexpr std::size_t kLengthWord = 48;
 inline constexpr std::size_t kCapacityWord = 56;
-inline constexpr std::size_t kUserArea = 64;
+inline constexpr std::size_t kUserWord = 64;
+inline constexpr std::size_t kUserArea = 72;
 }  // namespace header_offset
 
 // What a MemVec<T> expects to find (or writes) in the header.
@@ -65,6 +66,7 @@ struct HeaderSpec {
 struct HeaderState {
   std::uint64_t length;
   std::uint64_t capacity;
+  std::uint64_t user_word;
 };
 
 namespace detail {
@@ -83,6 +85,11 @@ constexpr std::optional<std::uint64_t> decode_word(std::uint64_t word) noexcept 
 
 // One plain 8-byte store: a process that dies sees it whole or not at all.
 // The signal fence keeps the compiler from sinking element stores below it.
+inline std::uint64_t load_word_raw(const std::byte* header, std::size_t offset) noexcept {
+  std::uint64_t word;
+  std::memcpy(&word, header + offset, sizeof word);
+  return word;
+}
 inline void store_word(std::byte* header, std::size_t offset, std::uint64_t value) noexcept {
   const std::uint64_t word = encode_word(value);
   std::atomic_signal_fence(std::memory_order_release);
@@ -90,15 +97,17 @@ inline void store_word(std::byte* header, std::size_t offset, std::uint64_t valu
   std::atomic_signal_fence(std::memory_order_release);
 }
 
-// True when the backend holds no format at all: empty, or a header region of
-// zeros. Only such a backend may be formatted by open_or_create.
+// True when the backend holds nothing to lose: empty, a header region of
+// zeros, or a format interrupted just before its magic was written (magic
+// zero, the rest a valid header of length 0). Only such a backend may be
+// formatted by open_or_create.
 bool is_blank(std::span<const std::byte> bytes) noexcept;
 // Writes a fresh header (length 0): magic cleared first and written last, so
 // a crash mid-format leaves something open() rejects, never a half-header
 // that passes.
 void format_header(std::byte* base, const HeaderSpec& spec, std::uint64_t capacity,
                    std::span<const std::byte> user_area);
-// Validates in order magic, version, CRC, byte order and type, words, size;
+// Validates in order magic, byte order, version, CRC, type, words, size;
 // throws the matching errc. Reads only: never writes a byte.
 HeaderState validate_header(std::span<const std::byte> bytes, const HeaderSpec& spec);
 

@@ -193,6 +193,7 @@ class MemVec {
     // leaves a file longer than the header needs, never shorter.
     detail::store_word(backend_.data(), header_offset::kCapacityWord, cap);
     capacity_ = cap;
+    if (durability_ == Durability::power_loss) backend_.sync(0, kHeaderSize);
     backend_.resize(bytes);
     refresh();
   }
@@ -322,6 +323,21 @@ class MemVec {
     return std::span<const std::byte, kUserAreaSize>(
         std::as_const(backend_).data() + header_offset::kUserArea, kUserAreaSize);
   }
+  // A 48-bit word for client layers, beside the length in the header and
+  // stored the same way: one 8-byte store with its own check, so a crash sees
+  // the old or the new value. The journal keeps its epoch here.
+  std::uint64_t user_word() const noexcept {
+    return detail::decode_word(
+               detail::load_word_raw(std::as_const(backend_).data(), header_offset::kUserWord))
+        .value_or(0);
+  }
+  void set_user_word(std::uint64_t value) {
+    require_writable("set_user_word");
+    if (value > kMaxWordValue)
+      throw Error(errc::invalid_argument, "MemVec::set_user_word: value exceeds 48 bits");
+    detail::store_word(backend_.data(), header_offset::kUserWord, value);
+    if (durability_ == Durability::power_loss) backend_.sync(0, kHeaderSize);
+  }
   const B& backend() const noexcept { return backend_; }
   // Closes a backend that can report close errors (file backends).
   void close()
@@ -349,12 +365,15 @@ class MemVec {
     return std::min<std::uint64_t>((bytes - kSpec.data_offset) / sizeof(T), kMaxWordValue);
   }
 
+  // The header's words are single 8-byte stores only at 8-aligned
+  // addresses; the elements need alignof(T).
   void check_alignment() const {
     const auto addr = reinterpret_cast<std::uintptr_t>(std::as_const(backend_).data());
-    if ((addr + kSpec.data_offset) % alignof(T) != 0)
-      throw Error(errc::invalid_argument, "MemVec: backend memory at " + std::to_string(addr) +
-                                              " is not aligned for T (alignof " +
-                                              std::to_string(alignof(T)) + ")");
+    if (addr % 8 != 0 || (addr + kSpec.data_offset) % alignof(T) != 0)
+      throw Error(errc::invalid_argument,
+                  "MemVec: backend memory at " + std::to_string(addr) +
+                      " is not aligned (8 for the header, " + std::to_string(alignof(T)) +
+                      " for T)");
   }
 
   void attach(size_type length, size_type capacity) {
@@ -383,17 +402,21 @@ class MemVec {
     return static_cast<size_type>(i);
   }
 
+  // True when [first, last) reads our own storage, which open_gap may move
+  // and shift: judged by the address of the first element, so any iterator
+  // over lvalues counts (pointers, spans, reverse_iterator, ...).
   template <class It>
   bool aliases_storage(It first, It last) const {
-    if constexpr (std::contiguous_iterator<It>) {
-      if (first == last) return false;
-      const auto* p = reinterpret_cast<const std::byte*>(std::to_address(first));
-      const auto* base = std::as_const(backend_).data();
-      return p >= base && p < base + backend_.size();
-    } else {
-      (void)first, (void)last;
+    if (first == last) return false;
+    std::uintptr_t p;
+    if constexpr (std::contiguous_iterator<It>)
+      p = reinterpret_cast<std::uintptr_t>(std::to_address(first));
+    else if constexpr (std::is_lvalue_reference_v<std::iter_reference_t<It>>)
+      p = reinterpret_cast<std::uintptr_t>(std::addressof(*first));
+    else
       return false;
-    }
+    const auto base = reinterpret_cast<std::uintptr_t>(std::as_const(backend_).data());
+    return p >= base && p < base + backend_.size();
   }
 
   // Makes room for `count` elements at `at`: may grow (and move data()),
@@ -404,18 +427,38 @@ class MemVec {
     std::memmove(static_cast<void*>(data_ + at + count), data_ + at, (size_ - at) * sizeof(T));
   }
 
-  // Amortized doubling, in whole pages.
-  void grow_for(size_type need) { grow_exact(std::max<size_type>(need, capacity_ * 2)); }
+  // Amortized doubling, in whole pages. A backend that cannot reach the
+  // doubled size (a fixed buffer, a capped backend) gets asked for just
+  // `need`, so a vector can fill every byte its backend can hold.
+  void grow_for(size_type need) {
+    if (capacity_ * 2 > need) {
+      try {
+        return grow_exact(capacity_ * 2);
+      } catch (const Error& e) {
+        if (e.code() != errc::capacity_exceeded) throw;
+      }
+    }
+    grow_exact(need);
+  }
 
   void grow_exact(size_type cap) {
     if (cap > max_size())
       throw Error(errc::capacity_exceeded,
                   "MemVec: " + std::to_string(cap) + " elements exceed max_size()");
-    const size_type bytes = round_to_pages(kSpec.data_offset + cap * sizeof(T));
-    backend_.resize(bytes);  // throws with the vector unchanged
+    const size_type exact = kSpec.data_offset + cap * sizeof(T);
+    const size_type bytes = round_to_pages(exact);
+    try {
+      backend_.resize(bytes);  // throws with the vector unchanged
+    } catch (const Error& e) {
+      // A capped backend may hold `cap` elements without the page rounding.
+      if (e.code() != errc::capacity_exceeded || bytes == exact) throw;
+      backend_.resize(exact);
+    }
     refresh();
     capacity_ = room();
-    // The file grew first; only now may the header claim the room.
+    // The file grew first (made durable first under power_loss: fdatasync
+    // records the new size); only then may the header claim the room.
+    if (durability_ == Durability::power_loss) backend_.sync(0, kHeaderSize);
     detail::store_word(backend_.data(), header_offset::kCapacityWord, capacity_);
   }
 
