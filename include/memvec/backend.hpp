@@ -2,7 +2,7 @@
 //
 // A Backend owns (or borrows) one contiguous byte range. MemVec keeps its
 // header and elements in it; the KV layers never see anything else.
-//   data()          the first byte; nullptr when size() == 0.
+//   data()          the first byte (may be nullptr when size() == 0).
 //   size()          usable bytes.
 //   resize(bytes)   may move data(). A fixed backend that cannot reach `bytes`
 //                   throws errc::capacity_exceeded and keeps every byte; a

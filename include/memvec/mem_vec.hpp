@@ -93,7 +93,7 @@ class MemVec {
   static MemVec create(B backend, VecOptions options = {}) {
     MemVec v(std::move(backend), options.durability);
     v.require_writable("create");
-    if (v.backend_.size() < kSpec.data_offset) v.backend_.resize(round_to_pages(kSpec.data_offset));
+    if (v.backend_.size() < kSpec.data_offset) v.resize_backend(kSpec.data_offset);
     v.check_alignment();
     const std::uint64_t cap = v.room();
     detail::format_header(v.backend_.data(), kSpec, cap, options.user_area);
@@ -318,7 +318,8 @@ class MemVec {
   void sync() { backend_.sync(0, kSpec.data_offset + size_ * sizeof(T)); }
   Durability durability() const noexcept { return durability_; }
   void set_durability(Durability d) noexcept { durability_ = d; }
-  // The header's user area: the bytes given to create(), zero-padded.
+  // The header's user area: the bytes given to create(), zero-padded. Not
+  // on a closed or moved-from vector.
   std::span<const std::byte, kUserAreaSize> user_area() const noexcept {
     return std::span<const std::byte, kUserAreaSize>(
         std::as_const(backend_).data() + header_offset::kUserArea, kUserAreaSize);
@@ -327,6 +328,7 @@ class MemVec {
   // stored the same way: one 8-byte store with its own check, so a crash sees
   // the old or the new value. The journal keeps its epoch here.
   std::uint64_t user_word() const noexcept {
+    if (std::as_const(backend_).data() == nullptr) return 0;  // closed or moved-from
     return detail::decode_word(
                detail::load_word_raw(std::as_const(backend_).data(), header_offset::kUserWord))
         .value_or(0);
@@ -427,6 +429,18 @@ class MemVec {
     std::memmove(static_cast<void*>(data_ + at + count), data_ + at, (size_ - at) * sizeof(T));
   }
 
+  // Resizes the backend to at least `bytes`, rounded up to whole pages; a
+  // capped backend that refuses the rounding is asked for `bytes` exactly.
+  void resize_backend(size_type bytes) {
+    const size_type rounded = round_to_pages(bytes);
+    try {
+      backend_.resize(rounded);
+    } catch (const Error& e) {
+      if (e.code() != errc::capacity_exceeded || rounded == bytes) throw;
+      backend_.resize(bytes);
+    }
+  }
+
   // Amortized doubling, in whole pages. A backend that cannot reach the
   // doubled size (a fixed buffer, a capped backend) gets asked for just
   // `need`, so a vector can fill every byte its backend can hold.
@@ -445,15 +459,7 @@ class MemVec {
     if (cap > max_size())
       throw Error(errc::capacity_exceeded,
                   "MemVec: " + std::to_string(cap) + " elements exceed max_size()");
-    const size_type exact = kSpec.data_offset + cap * sizeof(T);
-    const size_type bytes = round_to_pages(exact);
-    try {
-      backend_.resize(bytes);  // throws with the vector unchanged
-    } catch (const Error& e) {
-      // A capped backend may hold `cap` elements without the page rounding.
-      if (e.code() != errc::capacity_exceeded || bytes == exact) throw;
-      backend_.resize(exact);
-    }
+    resize_backend(kSpec.data_offset + cap * sizeof(T));  // throws with the vector unchanged
     refresh();
     capacity_ = room();
     // The file grew first (made durable first under power_loss: fdatasync
