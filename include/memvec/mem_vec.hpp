@@ -94,7 +94,7 @@ class MemVec {
     MemVec v(std::move(backend), options.durability);
     v.require_writable("create");
     if (v.backend_.size() < kSpec.data_offset) v.resize_backend(kSpec.data_offset);
-    v.check_alignment();
+    check_alignment(std::as_const(v.backend_).data());
     const std::uint64_t cap = v.room();
     detail::format_header(v.backend_.data(), kSpec, cap, options.user_area);
     v.attach(0, cap);
@@ -108,9 +108,16 @@ class MemVec {
     MemVec v(std::move(backend), options.durability);
     const HeaderState st = detail::validate_header(
         std::span<const std::byte>(std::as_const(v.backend_).data(), v.backend_.size()), kSpec);
-    v.check_alignment();
+    check_alignment(std::as_const(v.backend_).data());
     v.attach(st.length, st.capacity);
     return v;
+  }
+
+  // What open() checks, without taking the backend: throws the same errc.
+  static HeaderState validate(const B& backend) {
+    const HeaderState st = detail::validate_header({backend.data(), backend.size()}, kSpec);
+    check_alignment(backend.data());
+    return st;
   }
 
   // Opens a formatted backend; formats only a blank one (empty or a zeroed
@@ -184,19 +191,7 @@ class MemVec {
   }
 
   // Releases whole pages past size(); may move data().
-  void shrink_to_fit() {
-    require_writable("shrink_to_fit");
-    const size_type bytes = round_to_pages(kSpec.data_offset + size_ * sizeof(T));
-    if (bytes >= backend_.size()) return;
-    const size_type cap = (bytes - kSpec.data_offset) / sizeof(T);
-    // Lower the capacity word before cutting the file: a crash in between
-    // leaves a file longer than the header needs, never shorter.
-    detail::store_word(backend_.data(), header_offset::kCapacityWord, cap);
-    capacity_ = cap;
-    if (durability_ == Durability::power_loss) backend_.sync(0, kHeaderSize);
-    backend_.resize(bytes);
-    refresh();
-  }
+  void shrink_to_fit();
 
   // --- modifiers ---------------------------------------------------------
   void push_back(const T& value) {
@@ -234,88 +229,39 @@ class MemVec {
   void append(std::span<const T> items) { insert(end(), items.begin(), items.end()); }
 
   iterator insert(const_iterator pos, const T& value) { return insert(pos, size_type{1}, value); }
-
-  iterator insert(const_iterator pos, size_type count, const T& value) {
-    require_writable("insert");
-    const size_type at = index_of(pos);
-    const T copy = value;
-    open_gap(at, count);
-    std::fill_n(data_ + at, count, copy);
-    commit(at, size_ + count);
-    return data_ + at;
-  }
-
+  iterator insert(const_iterator pos, size_type count, const T& value);
   template <std::input_iterator It>
-  iterator insert(const_iterator pos, It first, It last) {
-    require_writable("insert");
-    const size_type at = index_of(pos);
-    if constexpr (std::forward_iterator<It>) {
-      if (!aliases_storage(first, last)) {
-        const auto count = static_cast<size_type>(std::distance(first, last));
-        open_gap(at, count);
-        std::copy(first, last, data_ + at);
-        commit(at, size_ + count);
-        return data_ + at;
-      }
-    }
-    // A single-pass range, or one inside our own storage (which open_gap
-    // may move): stage it first.
-    const std::vector<T> staged(first, last);
-    return insert(data_ + at, staged.begin(), staged.end());
-  }
-
+  iterator insert(const_iterator pos, It first, It last);
   iterator insert(const_iterator pos, std::initializer_list<T> items) {
     return insert(pos, items.begin(), items.end());
   }
 
   iterator erase(const_iterator pos) { return erase(pos, pos + 1); }
-
-  iterator erase(const_iterator first, const_iterator last) {
-    require_writable("erase");
-    const size_type at = index_of(first);
-    const size_type count = static_cast<size_type>(last - first);
-    if (count > size_ - at) throw Error(errc::out_of_range, "MemVec::erase: range past end()");
-    std::memmove(static_cast<void*>(data_ + at), data_ + at + count,
-                 (size_ - at - count) * sizeof(T));
-    commit(at, size_ - count);
-    return data_ + at;
-  }
+  iterator erase(const_iterator first, const_iterator last);
 
   void resize(size_type n) { resize(n, T{}); }
-  void resize(size_type n, const T& value) {
-    require_writable("resize");
-    if (n <= size_) return commit(n, n);
-    const T copy = value;
-    if (n > capacity_) grow_for(n);
-    std::fill(data_ + size_, data_ + n, copy);
-    commit(size_, n);
-  }
+  void resize(size_type n, const T& value);
 
   void clear() {
     require_writable("clear");
     commit(0, 0);
   }
 
-  void assign(size_type count, const T& value) {
-    require_writable("assign");
-    const T copy = value;
-    if (count > capacity_) grow_exact(count);
-    std::fill_n(data_, count, copy);
-    commit(0, count);
-  }
+  void assign(size_type count, const T& value);
   template <std::input_iterator It>
-  void assign(It first, It last) {
-    require_writable("assign");
-    const std::vector<T> staged(first, last);  // may alias our storage
-    if (staged.size() > capacity_) grow_exact(staged.size());
-    std::copy(staged.begin(), staged.end(), data_);
-    commit(0, staged.size());
-  }
+  void assign(It first, It last);
   void assign(std::initializer_list<T> items) { assign(items.begin(), items.end()); }
 
   // --- persistence -------------------------------------------------------
   // Makes the header and every element durable (backend sync).
   void sync() { backend_.sync(0, kSpec.data_offset + size_ * sizeof(T)); }
+  // Makes elements [first, first + count) durable, past size() too (up to
+  // capacity()): for a client layer that rewrote room it has not committed.
+  void sync(size_type first, size_type count) {
+    if (first >= capacity_ || count == 0) return;
+    count = std::min(count, capacity_ - first);
+    backend_.sync(kSpec.data_offset + first * sizeof(T), count * sizeof(T));
+  }
   Durability durability() const noexcept { return durability_; }
   void set_durability(Durability d) noexcept { durability_ = d; }
   // The header's user area: the bytes given to create(), zero-padded. Not
@@ -341,6 +287,14 @@ class MemVec {
     if (durability_ == Durability::power_loss) backend_.sync(0, kHeaderSize);
   }
   const B& backend() const noexcept { return backend_; }
+  // Moves the backend out, leaving this vector empty and unusable (the
+  // double-buffered store recycles a journal's backend this way).
+  B release_backend() && {
+    data_ = nullptr;
+    size_ = capacity_ = 0;
+    writable_ = false;
+    return std::move(backend_);
+  }
   // Closes a backend that can report close errors (file backends).
   void close()
     requires requires(B& b) { b.close(); }
@@ -369,8 +323,8 @@ class MemVec {
 
   // The header's words are single 8-byte stores only at 8-aligned
   // addresses; the elements need alignof(T).
-  void check_alignment() const {
-    const auto addr = reinterpret_cast<std::uintptr_t>(std::as_const(backend_).data());
+  static void check_alignment(const std::byte* base) {
+    const auto addr = reinterpret_cast<std::uintptr_t>(base);
     if (addr % 8 != 0 || (addr + kSpec.data_offset) % alignof(T) != 0)
       throw Error(errc::invalid_argument,
                   "MemVec: backend memory at " + std::to_string(addr) +
@@ -408,65 +362,22 @@ class MemVec {
   // and shift: judged by the address of the first element, so any iterator
   // over lvalues counts (pointers, spans, reverse_iterator, ...).
   template <class It>
-  bool aliases_storage(It first, It last) const {
-    if (first == last) return false;
-    std::uintptr_t p;
-    if constexpr (std::contiguous_iterator<It>)
-      p = reinterpret_cast<std::uintptr_t>(std::to_address(first));
-    else if constexpr (std::is_lvalue_reference_v<std::iter_reference_t<It>>)
-      p = reinterpret_cast<std::uintptr_t>(std::addressof(*first));
-    else
-      return false;
-    const auto base = reinterpret_cast<std::uintptr_t>(std::as_const(backend_).data());
-    return p >= base && p < base + backend_.size();
-  }
+  bool aliases_storage(It first, It last) const;
 
   // Makes room for `count` elements at `at`: may grow (and move data()),
   // then shifts the tail up. The length is not published here.
-  void open_gap(size_type at, size_type count) {
-    if (count > max_size() - size_) throw Error(errc::capacity_exceeded, "MemVec: max_size()");
-    if (size_ + count > capacity_) grow_for(size_ + count);
-    std::memmove(static_cast<void*>(data_ + at + count), data_ + at, (size_ - at) * sizeof(T));
-  }
+  void open_gap(size_type at, size_type count);
 
   // Resizes the backend to at least `bytes`, rounded up to whole pages; a
   // capped backend that refuses the rounding is asked for `bytes` exactly.
-  void resize_backend(size_type bytes) {
-    const size_type rounded = round_to_pages(bytes);
-    try {
-      backend_.resize(rounded);
-    } catch (const Error& e) {
-      if (e.code() != errc::capacity_exceeded || rounded == bytes) throw;
-      backend_.resize(bytes);
-    }
-  }
+  void resize_backend(size_type bytes);
 
   // Amortized doubling, in whole pages. A backend that cannot reach the
   // doubled size (a fixed buffer, a capped backend) gets asked for just
   // `need`, so a vector can fill every byte its backend can hold.
-  void grow_for(size_type need) {
-    if (capacity_ * 2 > need) {
-      try {
-        return grow_exact(capacity_ * 2);
-      } catch (const Error& e) {
-        if (e.code() != errc::capacity_exceeded) throw;
-      }
-    }
-    grow_exact(need);
-  }
+  void grow_for(size_type need);
 
-  void grow_exact(size_type cap) {
-    if (cap > max_size())
-      throw Error(errc::capacity_exceeded,
-                  "MemVec: " + std::to_string(cap) + " elements exceed max_size()");
-    resize_backend(kSpec.data_offset + cap * sizeof(T));  // throws with the vector unchanged
-    refresh();
-    capacity_ = room();
-    // The file grew first (made durable first under power_loss: fdatasync
-    // records the new size); only then may the header claim the room.
-    if (durability_ == Durability::power_loss) backend_.sync(0, kHeaderSize);
-    detail::store_word(backend_.data(), header_offset::kCapacityWord, capacity_);
-  }
+  void grow_exact(size_type cap);
 
   // The commit: elements [first, n) are in place; publish length n.
   void commit(size_type first, size_type n) {
@@ -490,3 +401,5 @@ class MemVec {
 };
 
 }  // namespace memvec
+
+#include "memvec/mem_vec_impl.hpp"

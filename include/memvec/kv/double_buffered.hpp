@@ -1,0 +1,242 @@
+// DoubleBufferedKV<B>: a KV store on two journals, A and B, one active.
+//
+// Writes go to the active journal. When a write leaves its usage at or past
+// the high-water mark, the live set (from memory, no disk read) is compacted
+// into the standby and the roles swap; a write that does not fit compacts
+// first and retries. Switch protocol (store_policy.hpp): the standby is
+// rewritten with generation = active + 1, starting with one snapshot record
+// of the live set, made durable to the durability option's level, and only
+// then becomes active; the old journal is untouched until the next switch.
+// Reopen takes the newest complete generation — never wall-clock time.
+// clear() is a compaction to an empty snapshot, so no restart can bring a
+// cleared or deleted key back from the other journal.
+//
+// Sizing: the standby gets twice the room the high-water mark needs for the
+// live set (a power of two within [initial_size, max_size]), so a small hot
+// set does not compact every few writes, and a shrinking live set shrinks
+// the files back. A write whose live set cannot fit even at max_size throws
+// errc::capacity_exceeded, nothing lost, the store still usable.
+//
+// Threads: safe to share. Readers (get, contains, size, as_hashmap, ...) run
+// concurrently; writers are serialized; a fair lock lets neither starve the
+// other. find() returns a pointer that a concurrent write may invalidate: use
+// it only while no other thread writes (get() copies). Processes: the file
+// backend's lock makes a second writer fail with errc::locked; read_only
+// opens see a consistent snapshot (writers are excluded meanwhile).
+//
+// Errors: like KVJournal. A compaction that fails after a write committed is
+// not reported as the write's failure; last_compaction_error() tells.
+#pragma once
+
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+
+#include "memvec/kv/fair_shared_mutex.hpp"
+#include "memvec/kv/journal.hpp"
+#include "memvec/kv/store_policy.hpp"
+
+namespace memvec::kv {
+
+template <Backend B>
+class DoubleBufferedKV {
+ public:
+  using Journal = KVJournal<B>;
+
+  // Opens the store on two backends; blank ones are formatted (A active at
+  // generation 1, B a spare). Throws when neither holds a usable journal and
+  // they are not both blank (nothing is written then).
+  DoubleBufferedKV(B a, B b, StoreOptions options = {}) : options_(options) {
+    validate(options_);
+    B backends[2] = {std::move(a), std::move(b)};
+    JournalCandidate cand[2];
+    std::optional<Error> failure[2];
+    for (int i = 0; i < 2; ++i) {
+      if (memvec::detail::is_blank({std::as_const(backends[i]).data(), backends[i].size()})) continue;
+      try {
+        const JournalMeta meta = Journal::validate(backends[i]);
+        const JournalOptions jo = journal_options(backends[i].size());
+        journals_[i].emplace(Journal::open(std::move(backends[i]), jo));
+        cand[i] = {true, meta.generation, meta.generation == 1 || journals_[i]->starts_with_snapshot()};
+      } catch (const Error& e) {
+        failure[i] = e;
+      }
+    }
+    active_ = choose_active(cand[0], cand[1]);
+    if (active_ < 0) {
+      if (failure[0] || failure[1]) throw failure[0] ? *failure[0] : *failure[1];
+      if (journals_[0] || journals_[1])
+        throw Error(errc::corrupt_data, "DoubleBufferedKV: no complete journal (a compaction torn "
+                                        "before it wrote its snapshot, and no older journal)");
+      active_ = 0;  // both blank: a new store
+      journals_[0].emplace(create_journal(std::move(backends[0]), 1));
+      journals_[1].emplace(create_journal(std::move(backends[1]), 0));
+    }
+    const int standby = 1 - active_;
+    if (!journals_[standby]) spare_.emplace(std::move(backends[standby]));
+    report_recovery(cand[standby], failure[standby]);
+  }
+
+  static DoubleBufferedKV open(const std::filesystem::path& path_a,
+                               const std::filesystem::path& path_b, StoreOptions options = {})
+    requires std::same_as<B, FileBackend>
+  {
+    const FileOptions fo{options.read_only ? OpenMode::read_only : OpenMode::open_or_create, 0};
+    return DoubleBufferedKV(FileBackend::open(path_a, fo), FileBackend::open(path_b, fo), options);
+  }
+
+  DoubleBufferedKV(const DoubleBufferedKV&) = delete;
+  DoubleBufferedKV& operator=(const DoubleBufferedKV&) = delete;
+
+  // --- writes --------------------------------------------------------------------
+  void set(std::string_view key, const Value& value) {
+    write([&](Journal& j) { j.set(key, value); });
+  }
+  void erase(std::string_view key) {
+    write([&](Journal& j) { j.erase(key); });
+  }
+  void set_many(std::span<const std::pair<std::string, Value>> items) {
+    write([&](Journal& j) { j.set_many(items); });
+  }
+  void set_many(std::initializer_list<std::pair<std::string, Value>> items) {
+    set_many(std::span<const std::pair<std::string, Value>>(items.begin(), items.size()));
+  }
+  // Compacts to an empty snapshot: the other journal can never resurface.
+  void clear() {
+    std::unique_lock lock(mutex_);
+    compact_locked(Index{}, 0);
+  }
+  void compact() {
+    std::unique_lock lock(mutex_);
+    compact_locked(active_journal().as_hashmap(), 0);
+  }
+  void sync() {
+    std::unique_lock lock(mutex_);
+    active_journal().sync();
+  }
+
+  // --- reads ----------------------------------------------------------------------
+  std::optional<Value> get(std::string_view key) const {
+    std::shared_lock lock(mutex_);
+    return active_journal().get(key);
+  }
+  const Value* find(std::string_view key) const {
+    std::shared_lock lock(mutex_);
+    return active_journal().find(key);
+  }
+  bool contains(std::string_view key) const {
+    std::shared_lock lock(mutex_);
+    return active_journal().contains(key);
+  }
+  std::size_t size() const {
+    std::shared_lock lock(mutex_);
+    return active_journal().size();
+  }
+  bool empty() const { return size() == 0; }
+  Index as_hashmap() const {  // a copy: safe to keep while others write
+    std::shared_lock lock(mutex_);
+    return active_journal().as_hashmap();
+  }
+
+  // --- state ------------------------------------------------------------------------
+  int active() const {
+    std::shared_lock lock(mutex_);
+    return active_;
+  }
+  std::uint64_t switch_count() const {
+    std::shared_lock lock(mutex_);
+    return switch_count_;
+  }
+  std::uint64_t generation() const {
+    std::shared_lock lock(mutex_);
+    return active_journal().generation();
+  }
+  double usage_ratio() const {
+    std::shared_lock lock(mutex_);
+    return active_journal().usage_ratio();
+  }
+  std::size_t high_water_mark() const {
+    std::shared_lock lock(mutex_);
+    return active_journal().high_water_mark();
+  }
+  bool high_water_mark_triggered() const {
+    std::shared_lock lock(mutex_);
+    return active_journal().high_water_mark_triggered();
+  }
+  Recovery recovery() const {
+    std::shared_lock lock(mutex_);
+    return recovery_;
+  }
+  std::optional<Error> last_compaction_error() const {
+    std::shared_lock lock(mutex_);
+    return last_compaction_error_;
+  }
+
+ private:
+  Journal& active_journal() { return *journals_[active_]; }
+  const Journal& active_journal() const { return *journals_[active_]; }
+
+  JournalOptions journal_options(std::size_t backend_bytes) const {
+    // The store, not the journal, decides sizes: a journal never grows by
+    // itself, so a write that does not fit reaches the store as
+    // capacity_exceeded and becomes a compaction.
+    return {options_.high_water_mark_ratio, backend_bytes, options_.durability};
+  }
+
+  Journal create_journal(B backend, std::uint64_t generation) {
+    if (backend.size() < options_.initial_size) resize_best(backend, options_.initial_size, 0);
+    const std::size_t bytes = backend.size();
+    return Journal::create(std::move(backend), journal_options(bytes), generation);
+  }
+
+  // Resizes toward `want`; a fixed backend that cannot reach it keeps its
+  // size as long as it holds `need` total bytes.
+  static void resize_best(B& backend, std::size_t want, std::size_t need) {
+    try {
+      backend.resize(want);
+    } catch (const Error& e) {
+      if (e.code() != errc::capacity_exceeded || backend.size() < need) throw;
+    }
+  }
+
+  template <class Fn>
+  void write(Fn&& fn) {
+    std::unique_lock lock(mutex_);
+    try {
+      fn(active_journal());
+    } catch (const Error& e) {
+      if (e.code() != errc::capacity_exceeded) throw;
+      // Does not fit: compact (growing if the live set needs it), retry once.
+      compact_locked(active_journal().as_hashmap(), active_journal().last_record_bytes());
+      fn(active_journal());
+    }
+    if (!active_journal().high_water_mark_triggered()) return;
+    try {
+      compact_locked(active_journal().as_hashmap(), 0);
+    } catch (const Error& e) {
+      // The write above is committed; a compaction failure is not its
+      // failure (the first journal design reported it as one).
+      last_compaction_error_ = e;
+    }
+  }
+
+  void compact_locked(const Index& live, std::size_t extra);
+  void report_recovery(const JournalCandidate& standby, const std::optional<Error>& failure);
+
+  mutable FairSharedMutex mutex_;
+  StoreOptions options_;
+  std::optional<Journal> journals_[2];
+  std::optional<B> spare_;  // the standby's backend when it holds no journal
+  int active_ = 0;
+  std::uint64_t switch_count_ = 0;
+  Recovery recovery_;
+  std::optional<Error> last_compaction_error_;
+};
+
+using DoubleBufferedMemMappedKV = DoubleBufferedKV<FileBackend>;
+
+}  // namespace memvec::kv
+
+#include "memvec/kv/double_buffered_impl.hpp"

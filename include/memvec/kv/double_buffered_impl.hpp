@@ -1,0 +1,67 @@
+// DoubleBufferedKV's compaction and recovery report; included by
+// double_buffered.hpp (its contract is there).
+#pragma once
+
+#include <string>
+#include <utility>
+
+namespace memvec::kv {
+
+template <Backend B>
+void DoubleBufferedKV<B>::compact_locked(const Index& live, std::size_t extra) {
+  const int standby = 1 - active_;
+  const std::size_t need = snapshot_bytes(live) + extra;
+  const std::size_t want = standby_size(need, options_);
+  if (want == 0)
+    throw Error(errc::capacity_exceeded, "DoubleBufferedKV: the live set needs " +
+                                             std::to_string(need) + " bytes, max_size is " +
+                                             std::to_string(options_.max_size));
+  // Everything up to the switch happens in the standby: the active journal,
+  // and so every committed write, is untouched whatever fails below.
+  B backend = journals_[standby] ? std::move(*journals_[standby]).release_backend()
+                                 : std::move(*spare_);
+  journals_[standby].reset();
+  spare_.reset();
+  try {
+    resize_best(backend, want, kHeaderSize + need);
+    const std::size_t bytes = backend.size();
+    Journal next = Journal::create(std::move(backend), journal_options(bytes),
+                                   active_journal().generation() + 1);
+    try {
+      // One record: the compaction is complete exactly when it commits (and
+      // under power_loss, its commit synced the record, then the header).
+      next.write_snapshot(live);
+    } catch (...) {
+      spare_.emplace(std::move(next).release_backend());
+      throw;
+    }
+    journals_[standby].emplace(std::move(next));
+  } catch (...) {
+    if (!journals_[standby] && !spare_) spare_.emplace(std::move(backend));
+    throw;
+  }
+  active_ = standby;
+  ++switch_count_;
+}
+
+template <Backend B>
+void DoubleBufferedKV<B>::report_recovery(const JournalCandidate& standby,
+                                          const std::optional<Error>& failure) {
+  recovery_ = active_journal().recovery();
+  const char* names[2] = {"A", "B"};
+  const char* other = names[1 - active_];
+  std::string note;
+  if (failure) {
+    note = std::string("journal ") + other + " is unreadable (" + failure->what() + ")";
+  } else if (standby.readable && standby.generation > active_journal().generation()) {
+    // A newer generation that is not complete: a compaction a crash tore
+    // before its snapshot committed. Its content is a copy of what the
+    // active journal holds, so nothing acknowledged is lost with it.
+    note = std::string("journal ") + other + " (generation " +
+           std::to_string(standby.generation) + ") is an unfinished compaction; ignored";
+  }
+  if (note.empty()) return;
+  recovery_.reason = recovery_.reason.empty() ? note : recovery_.reason + "; " + note;
+}
+
+}  // namespace memvec::kv

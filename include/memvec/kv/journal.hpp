@@ -1,0 +1,311 @@
+// KVJournal<B>: a crash-resilient key-value journal in a MemVec<std::byte, B>.
+//
+// Every write appends one checksummed record (record.hpp) to the log and then
+// publishes the MemVec length: the length store is the commit. Reads never
+// touch the log: opening replays it once into an in-memory index, and
+// get/find/contains/as_hashmap read that.
+//
+// Durability (JournalOptions::durability): process_crash (default) survives
+// any process crash with no syscall per write; power_loss syncs each commit
+// (record bytes, then the length, then the header) so every returned write
+// survives power loss. Without power_loss, a power cut reopens to a valid
+// prefix and recovery() says how much was dropped.
+//
+// Errors: bad options, keys that are not UTF-8, NaN/infinite numbers throw
+// errc::invalid_argument; a write that does not fit (fixed backend, max_size)
+// throws errc::capacity_exceeded; any failed write leaves the journal exactly
+// as it was and usable. Opening never writes: damage inside the committed log
+// is reported by recovery(). The first write (or clear) after open() zeroes
+// every byte past the valid prefix, makes the zeros durable, and cuts the log
+// back to that prefix before appending: nothing from a damaged tail, nor a
+// record whose commit a power cut lost, can ever be read again.
+//
+// Thread-safety: like a std container; DoubleBufferedKV adds locking. The
+// Value pointers from find() and references from as_hashmap() stay valid
+// until the next write to the same key, erase, clear or move.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "memvec/file_backend.hpp"
+#include "memvec/kv/options.hpp"
+#include "memvec/kv/record.hpp"
+#include "memvec/kv/value.hpp"
+#include "memvec/mem_vec.hpp"
+
+namespace memvec::kv {
+
+// MemVec type tag of a journal log ("MVKVJRNL"): a journal is never opened
+// as some other byte vector, nor the other way round.
+inline constexpr std::uint64_t kJournalTypeTag = 0x4C4E524A564B564Dull;
+inline constexpr std::uint16_t kJournalFormatVersion = 1;
+
+// The journal's metadata, kept in the MemVec header's user area.
+struct JournalMeta {
+  std::uint16_t format_version = kJournalFormatVersion;
+  std::uint64_t generation = 1;     // compaction count: the store's switch order
+  std::uint64_t created_unix_ns = 0;  // for people; never used to choose
+};
+
+namespace detail {
+// For each item, whether a later item has the same key (last one wins).
+std::vector<bool> superseded(std::span<const std::pair<std::string, Value>> items);
+std::array<std::byte, 24> encode_meta(const JournalMeta& meta);
+// Throws errc::version_mismatch for a journal format this build does not read.
+JournalMeta decode_meta(std::span<const std::byte> user_area);
+std::uint64_t now_unix_ns() noexcept;
+// One past the last non-zero byte of `bytes` (0 when all are zero).
+std::size_t nonzero_end(std::span<const std::byte> bytes) noexcept;
+}  // namespace detail
+
+template <Backend B>
+class KVJournal {
+ public:
+  using Log = MemVec<std::byte, B, kJournalTypeTag>;
+
+  static KVJournal create(B backend, JournalOptions options = {}, std::uint64_t generation = 1) {
+    detail::ratio_ppm(options.high_water_mark_ratio, "high_water_mark_ratio");  // before a write
+    const JournalMeta meta{kJournalFormatVersion, generation, detail::now_unix_ns()};
+    const auto area = detail::encode_meta(meta);
+    KVJournal j(Log::create(std::move(backend), {options.durability, area}), options, meta);
+    j.tail_clean_ = true;  // a fresh generation and epoch: nothing past 0 can validate
+    j.synced_ = false;     // nothing durable to protect yet
+    return j;
+  }
+  static KVJournal open(B backend, JournalOptions options = {}) {
+    detail::ratio_ppm(options.high_water_mark_ratio, "high_water_mark_ratio");
+    Log log = Log::open(std::move(backend), {options.durability});
+    const JournalMeta meta = detail::decode_meta(log.user_area());
+    return KVJournal(std::move(log), options, meta);
+  }
+  // What open() checks, without taking the backend: throws the same errc.
+  static JournalMeta validate(const B& backend) {
+    Log::validate(backend);
+    return detail::decode_meta(
+        std::span<const std::byte>(backend.data() + header_offset::kUserArea, kUserAreaSize));
+  }
+  static KVJournal open_or_create(B backend, JournalOptions options = {}) {
+    if (memvec::detail::is_blank({std::as_const(backend).data(), backend.size()}))
+      return create(std::move(backend), options);
+    return open(std::move(backend), options);
+  }
+
+  // --- writes: each is one record, committed when it returns ------------------
+  // A null value erases, as in the seed design.
+  void set(std::string_view key, const Value& value) {
+    writer_.begin(kRecordBatch);
+    writer_.add(key, value);
+    commit();
+    apply(key, value);
+  }
+  void erase(std::string_view key) {
+    writer_.begin(kRecordBatch);
+    writer_.add_erase(key);
+    commit();
+    if (const auto it = index_.find(key); it != index_.end()) index_.erase(it);
+  }
+  // All of `items` in one atomic record; a null value erases; for a key given
+  // twice the last one wins.
+  void set_many(std::span<const std::pair<std::string, Value>> items) {
+    writer_.begin(kRecordBatch);
+    const std::vector<bool> superseded = detail::superseded(items);
+    for (std::size_t i = 0; i < items.size(); ++i)
+      if (!superseded[i]) writer_.add(items[i].first, items[i].second);
+    commit();
+    for (const auto& [key, value] : items) apply(key, value);
+  }
+  void set_many(std::initializer_list<std::pair<std::string, Value>> items) {
+    set_many(std::span<const std::pair<std::string, Value>>(items.begin(), items.size()));
+  }
+  // Writes the whole live set as one snapshot record: the first record of a
+  // compacted journal, and the mark that its compaction finished.
+  void write_snapshot(const Index& live) {
+    writer_.begin(kRecordSnapshot);
+    for (const auto& [key, value] : live) writer_.add(key, value);
+    commit();
+    index_ = live;
+  }
+  // Empties the journal: the length drops to 0 (the commit), then the epoch
+  // moves on so no record from before can validate again. After a sync()
+  // (or as the first clear of an opened journal) the new header is synced
+  // too, before new records can overwrite the synced ones: otherwise a power
+  // cut that kept those records but lost the header would reopen to a state
+  // older than the sync.
+  void clear() {
+    if (!tail_clean_) [[unlikely]] clean_tail();
+    log_.clear();
+    next_epoch();
+    index_.clear();
+    if (synced_ && log_.durability() != Durability::power_loss) log_.sync();
+    synced_ = false;
+  }
+  void sync() {
+    log_.sync();
+    synced_ = true;
+  }
+
+  // --- reads: from the index, never from the log -------------------------------
+  std::optional<Value> get(std::string_view key) const {
+    if (const Value* v = find(key)) return *v;
+    return std::nullopt;
+  }
+  const Value* find(std::string_view key) const noexcept {
+    const auto it = index_.find(key);
+    return it == index_.end() ? nullptr : &it->second;
+  }
+  bool contains(std::string_view key) const noexcept { return index_.find(key) != index_.end(); }
+  std::size_t size() const noexcept { return index_.size(); }
+  bool empty() const noexcept { return index_.empty(); }
+  const Index& as_hashmap() const noexcept { return index_; }
+
+  // --- space --------------------------------------------------------------------
+  std::size_t used_bytes() const noexcept { return log_.size(); }
+  std::size_t capacity_bytes() const noexcept { return log_.capacity(); }
+  double usage_ratio() const noexcept {
+    return log_.capacity() == 0 ? 1.0
+                                : static_cast<double>(log_.size()) / static_cast<double>(log_.capacity());
+  }
+  std::size_t high_water_mark() const noexcept { return detail::apply_ppm(log_.capacity(), hwm_ppm_); }
+  bool high_water_mark_triggered() const noexcept { return log_.size() >= high_water_mark(); }
+
+  const Recovery& recovery() const noexcept { return recovery_; }
+  // Size of the last record a write sealed: after a capacity_exceeded, the
+  // room the failed write needed.
+  std::size_t last_record_bytes() const noexcept { return writer_.size(); }
+  // Whether the log opens with a valid snapshot record (see write_snapshot).
+  bool starts_with_snapshot() const noexcept { return first_type_ == kRecordSnapshot; }
+  const JournalMeta& meta() const noexcept { return meta_; }
+  std::uint64_t generation() const noexcept { return meta_.generation; }
+  std::uint64_t epoch() const noexcept { return log_.user_word(); }
+  const Log& log() const noexcept { return log_; }
+  void close()
+    requires requires(Log& l) { l.close(); }
+  {
+    log_.close();
+  }
+  // Moves the backend out; the journal is left empty and unusable.
+  B release_backend() && {
+    index_.clear();
+    return std::move(log_).release_backend();
+  }
+
+ private:
+  KVJournal(Log log, const JournalOptions& options, const JournalMeta& meta)
+      : log_(std::move(log)),
+        meta_(meta),
+        options_(options),
+        hwm_ppm_(detail::ratio_ppm(options.high_water_mark_ratio, "high_water_mark_ratio")) {
+    seed_ = record_seed(meta_.generation, log_.user_word());
+    ReplayResult r = replay({log_.data(), log_.size()}, seed_, index_);
+    valid_end_ = r.valid_end;
+    first_type_ = r.first_type;
+    recovery_ = std::move(r.recovery);
+  }
+
+  void apply(std::string_view key, const Value& value) {
+    if (value.is_null()) {
+      if (auto it = index_.find(key); it != index_.end()) index_.erase(it);
+    } else if (auto it = index_.find(key); it != index_.end()) {
+      it->second = value;
+    } else {
+      index_.emplace(std::string(key), value);
+    }
+  }
+
+  void next_epoch() {
+    log_.set_user_word(log_.user_word() + 1);
+    seed_ = record_seed(meta_.generation, log_.user_word());
+  }
+
+  // Seals the record in writer_ and appends it: the MemVec length store
+  // inside append() is the commit. Everything before it may throw and leaves
+  // the journal's contents as they were.
+  void commit() {
+    if (!tail_clean_) [[unlikely]] clean_tail();
+    const std::span<const std::byte> record = writer_.finish(seed_);
+    if (record.size() > log_.capacity() - log_.size()) [[unlikely]] grow_for(record.size());
+    if (log_.empty()) first_type_ = static_cast<std::uint8_t>(record[record_offset::kType]);
+    log_.append(record);
+    valid_end_ = log_.size();
+  }
+
+  // The first mutation after open(). Past the valid prefix may lie frames of
+  // this very epoch: the damaged tail of a lossy open, or records whose
+  // length store a power cut lost (a clean open reports nothing for those).
+  // A new length over them, then a power cut that keeps the header but not
+  // the new records, would replay them: two histories mixed. So every
+  // non-zero byte past the prefix is zeroed and the zeros are made durable
+  // before anything new is committed, then the length is cut back to the
+  // prefix. The epoch stays: the prefix is sealed with it (a new epoch
+  // would turn the surviving records into damage too). A crash in between
+  // leaves the same prefix; the next writer does this again. Costs one scan
+  // of the free room, and one sync when it found anything.
+  void clean_tail() {
+    if (!log_.backend().writable())
+      throw Error(errc::read_only, "journal: a write on a read-only backend");
+    const std::size_t end =
+        valid_end_ + detail::nonzero_end({log_.data() + valid_end_, log_.capacity() - valid_end_});
+    if (end > valid_end_) {
+      std::memset(log_.data() + valid_end_, 0, end - valid_end_);
+      log_.sync(valid_end_, end - valid_end_);
+    }
+    if (valid_end_ < log_.size()) log_.resize(valid_end_);
+    tail_clean_ = true;
+  }
+
+  void grow_for(std::size_t bytes) {
+    const std::size_t need = log_.size() + bytes;
+    const std::size_t limit = detail_max_data();
+    if (need > limit)
+      throw Error(errc::capacity_exceeded, "journal: a " + std::to_string(bytes) +
+                                               "-byte record does not fit (" +
+                                               std::to_string(log_.size()) + " of at most " +
+                                               std::to_string(limit) + " bytes used)");
+    // Doubling first; a backend that cannot reach the doubled size (a fixed
+    // buffer, a capped backend) is asked for just what this record needs.
+    const std::size_t doubled = std::min(limit, std::max(need, 2 * log_.capacity()));
+    if (doubled > need) {
+      try {
+        return log_.reserve(doubled);
+      } catch (const Error& e) {
+        if (e.code() != errc::capacity_exceeded) throw;
+      }
+    }
+    log_.reserve(need);
+  }
+
+  // Data bytes the log may reach under max_size, in whole pages.
+  std::size_t detail_max_data() const noexcept {
+    if (options_.max_size == std::numeric_limits<std::size_t>::max()) return options_.max_size;
+    const std::size_t pages = options_.max_size / page_size() * page_size();
+    return pages > Log::kSpec.data_offset ? pages - Log::kSpec.data_offset : 0;
+  }
+
+  Log log_;
+  Index index_;
+  RecordWriter writer_;
+  Recovery recovery_;
+  JournalMeta meta_;
+  JournalOptions options_;
+  std::uint32_t hwm_ppm_;
+  std::uint32_t seed_ = 0;
+  std::size_t valid_end_ = 0;
+  bool tail_clean_ = false;  // see clean_tail(); true once done, or after create()
+  bool synced_ = true;       // see clear(): contents a sync() may have promised
+  std::uint8_t first_type_ = 0;
+};
+
+using MemMappedKVJournal = KVJournal<FileBackend>;
+
+}  // namespace memvec::kv

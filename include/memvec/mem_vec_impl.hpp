@@ -1,0 +1,153 @@
+// MemVec's longer members, defined out of class; included by mem_vec.hpp
+// (its contract is there).
+#pragma once
+
+namespace memvec {
+
+template <class T, Backend B, std::uint64_t Tag>
+void MemVec<T, B, Tag>::shrink_to_fit() {
+  require_writable("shrink_to_fit");
+  const size_type bytes = round_to_pages(kSpec.data_offset + size_ * sizeof(T));
+  if (bytes >= backend_.size()) return;
+  const size_type cap = (bytes - kSpec.data_offset) / sizeof(T);
+  // Lower the capacity word before cutting the file: a crash in between
+  // leaves a file longer than the header needs, never shorter.
+  detail::store_word(backend_.data(), header_offset::kCapacityWord, cap);
+  capacity_ = cap;
+  if (durability_ == Durability::power_loss) backend_.sync(0, kHeaderSize);
+  backend_.resize(bytes);
+  refresh();
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+auto MemVec<T, B, Tag>::insert(const_iterator pos, size_type count, const T& value) -> iterator {
+  require_writable("insert");
+  const size_type at = index_of(pos);
+  const T copy = value;
+  open_gap(at, count);
+  std::fill_n(data_ + at, count, copy);
+  commit(at, size_ + count);
+  return data_ + at;
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+template <std::input_iterator It>
+auto MemVec<T, B, Tag>::insert(const_iterator pos, It first, It last) -> iterator {
+  require_writable("insert");
+  const size_type at = index_of(pos);
+  if constexpr (std::forward_iterator<It>) {
+    if (!aliases_storage(first, last)) {
+      const auto count = static_cast<size_type>(std::distance(first, last));
+      open_gap(at, count);
+      std::copy(first, last, data_ + at);
+      commit(at, size_ + count);
+      return data_ + at;
+    }
+  }
+  // A single-pass range, or one inside our own storage (which open_gap
+  // may move): stage it first.
+  const std::vector<T> staged(first, last);
+  return insert(data_ + at, staged.begin(), staged.end());
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+auto MemVec<T, B, Tag>::erase(const_iterator first, const_iterator last) -> iterator {
+  require_writable("erase");
+  const size_type at = index_of(first);
+  const size_type count = static_cast<size_type>(last - first);
+  if (count > size_ - at) throw Error(errc::out_of_range, "MemVec::erase: range past end()");
+  std::memmove(static_cast<void*>(data_ + at), data_ + at + count,
+               (size_ - at - count) * sizeof(T));
+  commit(at, size_ - count);
+  return data_ + at;
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+void MemVec<T, B, Tag>::resize(size_type n, const T& value) {
+  require_writable("resize");
+  if (n <= size_) return commit(n, n);
+  const T copy = value;
+  if (n > capacity_) grow_for(n);
+  std::fill(data_ + size_, data_ + n, copy);
+  commit(size_, n);
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+void MemVec<T, B, Tag>::assign(size_type count, const T& value) {
+  require_writable("assign");
+  const T copy = value;
+  if (count > capacity_) grow_exact(count);
+  std::fill_n(data_, count, copy);
+  commit(0, count);
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+template <std::input_iterator It>
+void MemVec<T, B, Tag>::assign(It first, It last) {
+  require_writable("assign");
+  const std::vector<T> staged(first, last);  // may alias our storage
+  if (staged.size() > capacity_) grow_exact(staged.size());
+  std::copy(staged.begin(), staged.end(), data_);
+  commit(0, staged.size());
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+template <class It>
+bool MemVec<T, B, Tag>::aliases_storage(It first, It last) const {
+  if (first == last) return false;
+  std::uintptr_t p;
+  if constexpr (std::contiguous_iterator<It>)
+    p = reinterpret_cast<std::uintptr_t>(std::to_address(first));
+  else if constexpr (std::is_lvalue_reference_v<std::iter_reference_t<It>>)
+    p = reinterpret_cast<std::uintptr_t>(std::addressof(*first));
+  else
+    return false;
+  const auto base = reinterpret_cast<std::uintptr_t>(std::as_const(backend_).data());
+  return p >= base && p < base + backend_.size();
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+void MemVec<T, B, Tag>::open_gap(size_type at, size_type count) {
+  if (count > max_size() - size_) throw Error(errc::capacity_exceeded, "MemVec: max_size()");
+  if (size_ + count > capacity_) grow_for(size_ + count);
+  std::memmove(static_cast<void*>(data_ + at + count), data_ + at, (size_ - at) * sizeof(T));
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+void MemVec<T, B, Tag>::resize_backend(size_type bytes) {
+  const size_type rounded = round_to_pages(bytes);
+  try {
+    backend_.resize(rounded);
+  } catch (const Error& e) {
+    if (e.code() != errc::capacity_exceeded || rounded == bytes) throw;
+    backend_.resize(bytes);
+  }
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+void MemVec<T, B, Tag>::grow_for(size_type need) {
+  if (capacity_ * 2 > need) {
+    try {
+      return grow_exact(capacity_ * 2);
+    } catch (const Error& e) {
+      if (e.code() != errc::capacity_exceeded) throw;
+    }
+  }
+  grow_exact(need);
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+void MemVec<T, B, Tag>::grow_exact(size_type cap) {
+  if (cap > max_size())
+    throw Error(errc::capacity_exceeded,
+                "MemVec: " + std::to_string(cap) + " elements exceed max_size()");
+  resize_backend(kSpec.data_offset + cap * sizeof(T));  // throws with the vector unchanged
+  refresh();
+  capacity_ = room();
+  // The file grew first (made durable first under power_loss: fdatasync
+  // records the new size); only then may the header claim the room.
+  if (durability_ == Durability::power_loss) backend_.sync(0, kHeaderSize);
+  detail::store_word(backend_.data(), header_offset::kCapacityWord, capacity_);
+}
+
+}  // namespace memvec

@@ -1,0 +1,80 @@
+// The non-template parts of KVJournal: options, metadata, set_many's
+// duplicate handling.
+#include "memvec/kv/journal.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <unordered_set>
+
+#include "memvec/error.hpp"
+
+namespace memvec::kv::detail {
+
+namespace {
+constexpr std::size_t kMetaVersion = 0;     // u16
+constexpr std::size_t kMetaGeneration = 8;  // u64
+constexpr std::size_t kMetaCreated = 16;    // u64
+}  // namespace
+
+std::uint32_t ratio_ppm(double ratio, const char* field) {
+  // Written so that NaN fails too.
+  if (!(ratio > 0.0 && ratio <= 1.0))
+    throw Error(errc::invalid_argument, std::string("journal options: ") + field +
+                                            " must be in (0, 1], got " + std::to_string(ratio));
+  const auto ppm = static_cast<std::uint32_t>(std::llround(ratio * 1e6));
+  return ppm == 0 ? 1 : ppm;
+}
+
+std::size_t apply_ppm(std::size_t bytes, std::uint32_t ppm) noexcept {
+  constexpr std::size_t kMillion = 1'000'000;
+  return bytes / kMillion * ppm + bytes % kMillion * ppm / kMillion;
+}
+
+std::vector<bool> superseded(std::span<const std::pair<std::string, Value>> items) {
+  std::vector<bool> later(items.size(), false);
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(items.size());
+  for (std::size_t i = items.size(); i-- > 0;) later[i] = !seen.insert(items[i].first).second;
+  return later;
+}
+
+std::array<std::byte, 24> encode_meta(const JournalMeta& meta) {
+  std::array<std::byte, 24> a{};
+  std::memcpy(a.data() + kMetaVersion, &meta.format_version, 2);
+  std::memcpy(a.data() + kMetaGeneration, &meta.generation, 8);
+  std::memcpy(a.data() + kMetaCreated, &meta.created_unix_ns, 8);
+  return a;
+}
+
+JournalMeta decode_meta(std::span<const std::byte> area) {
+  JournalMeta m;
+  std::memcpy(&m.format_version, area.data() + kMetaVersion, 2);
+  std::memcpy(&m.generation, area.data() + kMetaGeneration, 8);
+  std::memcpy(&m.created_unix_ns, area.data() + kMetaCreated, 8);
+  if (m.format_version != kJournalFormatVersion)
+    throw Error(errc::version_mismatch,
+                "journal: format version " + std::to_string(m.format_version) +
+                    ", this build reads " + std::to_string(kJournalFormatVersion));
+  return m;
+}
+
+std::size_t nonzero_end(std::span<const std::byte> bytes) noexcept {
+  static constexpr std::byte kZeros[4096] = {};
+  std::size_t end = bytes.size();
+  // Whole blocks from the end (memcmp is vectorized), then byte by byte.
+  while (end >= sizeof kZeros &&
+         std::memcmp(bytes.data() + end - sizeof kZeros, kZeros, sizeof kZeros) == 0)
+    end -= sizeof kZeros;
+  while (end > 0 && bytes[end - 1] == std::byte{0}) --end;
+  return end;
+}
+
+std::uint64_t now_unix_ns() noexcept {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+}  // namespace memvec::kv::detail
