@@ -109,12 +109,12 @@ void truncate(int fd, const std::filesystem::path& path, std::size_t size) {
 }
 
 void sync_range(int fd, const std::filesystem::path& path, std::byte* base, std::size_t offset,
-                std::size_t len) {
+                std::size_t len, bool size_changed) {
   const std::size_t start = offset / page_size() * page_size();
   if (base != nullptr && len > 0 &&
       ::msync(base + start, offset + len - start, MS_SYNC) != 0)
     fail("msync", path, errno);
-  if (::fdatasync(fd) != 0) fail("fdatasync", path, errno);
+  if (size_changed && ::fdatasync(fd) != 0) fail("fdatasync", path, errno);
 }
 
 void close_fd(int fd, const std::filesystem::path& path) {
@@ -225,7 +225,9 @@ void FileBackend::resize(std::size_t bytes) {
 
 void FileBackend::sync(std::size_t offset, std::size_t bytes) {
   if (!writable_ || bytes == 0 || offset >= size_) return;
-  detail::sync_range(fd_, path_, data_, offset, std::min(bytes, size_ - offset));
+  detail::sync_range(fd_, path_, data_, offset, std::min(bytes, size_ - offset),
+                     size_ != synced_size_);
+  synced_size_ = size_;
 }
 
 }  // namespace memvec

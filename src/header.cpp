@@ -131,13 +131,19 @@ HeaderState validate_header(std::span<const std::byte> bytes, const HeaderSpec& 
   if (*length > *capacity)
     reject(errc::corrupt_header, "length " + std::to_string(*length) + " exceeds capacity " +
                                      std::to_string(*capacity));
-  // Growth resizes the file before raising the capacity word and shrink
-  // lowers the word before cutting the file, so a short file is real loss.
+  // A backend is truncated only when committed data is missing: the header
+  // needs data_offset bytes and the first `length` elements must be there.
+  // A file shorter than its capacity word but holding every committed element
+  // has lost nothing: under Durability::process_crash, power loss may persist
+  // the header page (a raised capacity word) before the file's new size, and
+  // only the spare area [length, capacity) is short. The vector then gets the
+  // room the file really has; nothing is written here, and the next growth
+  // or shrink rewrites the capacity word from the file's size.
   const std::uint64_t room = n >= spec.data_offset ? (n - spec.data_offset) / spec.elem_size : 0;
-  if (n < spec.data_offset || *capacity > room)
+  if (n < spec.data_offset || *length > room)
     reject(errc::truncated, std::to_string(n) + " bytes hold " + std::to_string(room) +
-                                " elements, the header's capacity is " + std::to_string(*capacity));
-  return {*length, *capacity, *user_word};
+                                " elements, the header's length is " + std::to_string(*length));
+  return {*length, std::min(*capacity, room), *user_word};
 }
 
 }  // namespace memvec::detail

@@ -117,7 +117,9 @@ void MappedFileBackend::resize(std::size_t bytes) {
 
 void MappedFileBackend::sync(std::size_t offset, std::size_t bytes) {
   if (!writable_ || bytes == 0 || offset >= size_) return;
-  detail::sync_range(fd_, path_, data_, offset, std::min(bytes, size_ - offset));
+  detail::sync_range(fd_, path_, data_, offset, std::min(bytes, size_ - offset),
+                     size_ != synced_size_);
+  synced_size_ = size_;
 }
 
 void MappedFileBackend::release() noexcept {

@@ -23,9 +23,12 @@ OpenedFile open_locked(const std::filesystem::path& path, const FileOptions& opt
 void preallocate(int fd, const std::filesystem::path& path, std::size_t old_size,
                  std::size_t new_size);
 void truncate(int fd, const std::filesystem::path& path, std::size_t size);
-// msync(MS_SYNC) of the page-aligned range around [addr, addr+len), then fdatasync.
+// msync(MS_SYNC) of the page-aligned range around [addr, addr+len) (on
+// Linux a data flush of that range, device cache included), then fdatasync
+// only when `size_changed`: the file's size is metadata msync need not
+// persist. One flush per sync in the steady state, not two.
 void sync_range(int fd, const std::filesystem::path& path, std::byte* base, std::size_t offset,
-                std::size_t len);
+                std::size_t len, bool size_changed);
 void close_fd(int fd, const std::filesystem::path& path);  // throws on failure
 void close_fd_quietly(int fd) noexcept;
 

@@ -142,6 +142,29 @@ std::string open_or_create_as(const fs::path& p) {
   return outcome([&] { (void)V::open_or_create(FileBackend::open(p)); });
 }
 
+// What `open()` gives, pinned in one string: the errc name, or "ok" with the
+// vector's capacity and every element, so a CHECK prints exactly what opened.
+template <class F>
+std::string opened(F&& open) {
+  std::string r;
+  const std::string o = outcome([&] {
+    auto v = open();
+    r = "ok: capacity " + std::to_string(v.capacity()) + ", elements";
+    for (const auto e : v) r += " " + std::to_string(e);
+  });
+  return o == "ok" ? r : o;
+}
+std::string opened_u32(const fs::path& p, OpenMode mode = OpenMode::open_existing) {
+  return opened([&] { return MemVec<std::uint32_t, FileBackend>::open(FileBackend::open(p, {.mode = mode})); });
+}
+std::string opened_or_created_u32(const fs::path& p) {
+  return opened([&] { return MemVec<std::uint32_t, FileBackend>::open_or_create(FileBackend::open(p)); });
+}
+// opened() of the file write_u32_file makes, with capacity `cap`.
+std::string u32_file_with_capacity(std::uint64_t cap) {
+  return "ok: capacity " + std::to_string(cap) + ", elements 287454020 3735928559 7";
+}
+
 struct Bytes4 {  // sizeof 4 like uint32_t, alignof 1
   std::uint8_t b[4];
 };
@@ -481,7 +504,13 @@ TEST_CASE("header: a future format version is a version_mismatch and changes not
   CHECK(test::digest(p) == d2);
 }
 
-TEST_CASE("header: a truncated file is reported as truncated and left as it is") {
+// Truncated means committed data is missing: a cut into the header or into
+// elements [0, length). A cut only into the spare room [length, capacity) loses
+// nothing (under Durability::process_crash, power loss may persist a raised
+// capacity word before the file's new size): the file opens, every element
+// intact, with the capacity the file really holds; open writes nothing.
+TEST_CASE("header: a file cut into its committed bytes is truncated, one cut into spare room opens; "
+          "either is left as it is") {
   test::TempDir dir;
   const auto p = dir / "v.mv";
   write_u32_file(p);
@@ -489,22 +518,56 @@ TEST_CASE("header: a truncated file is reported as truncated and left as it is")
   const std::size_t full = fs::file_size(p);
 
   std::size_t cut = 0;
+  std::string expected = "truncated";
   SECTION("cut inside the magic") { cut = 4; }
   SECTION("cut right after the magic") { cut = 8; }
   SECTION("cut inside the header") { cut = 100; }
   SECTION("cut one byte short of the header") { cut = 255; }
-  SECTION("cut at the end of the header: no room for the capacity") { cut = 256; }
-  SECTION("cut into the data area past the length") { cut = 256 + 3 * 4 + 4; }
-  SECTION("cut one byte short of the capacity") { cut = full - 1; }
+  SECTION("cut at the end of the header: no committed element left") { cut = 256; }
+  SECTION("cut into the 3rd committed element") { cut = 256 + 2 * 4 + 2; }
+  SECTION("cut one byte short of the 3rd committed element's end") { cut = 256 + 3 * 4 - 1; }
+  SECTION("cut right after the committed elements: capacity 3") {
+    cut = 256 + 3 * 4;
+    expected = u32_file_with_capacity(3);
+  }
+  SECTION("cut into the data area past the length: capacity 4") {
+    cut = 256 + 3 * 4 + 4;
+    expected = u32_file_with_capacity(4);
+  }
+  SECTION("cut one byte short of the capacity: capacity 959") {
+    cut = full - 1;
+    expected = u32_file_with_capacity((full - 1 - 256) / 4);
+    REQUIRE(expected == u32_file_with_capacity(959));
+  }
 
   test::truncate_to(p, cut);
   const auto d = test::digest(p);
   INFO("cut at " << cut);
-  CHECK(open_as<U32File>(p) == "truncated");
-  CHECK(open_as<U32File>(p, OpenMode::read_only) == "truncated");
-  CHECK(open_or_create_as<U32File>(p) == "truncated");
+  CHECK(opened_u32(p) == expected);
+  CHECK(opened_u32(p, OpenMode::read_only) == expected);
+  CHECK(opened_or_created_u32(p) == expected);
   CHECK(fs::file_size(p) == cut);
   CHECK(test::digest(p) == d);
+
+  if (expected != "truncated") {  // and the vector grows on from there
+    {
+      auto v = U32File::open(FileBackend::open(p));
+      const std::size_t cap = v.capacity();
+      while (v.size() <= cap) v.push_back(static_cast<std::uint32_t>(v.size()));
+      CHECK(v.capacity() > cap);
+      v.close();
+    }
+    auto v = U32File::open(FileBackend::open(p));
+    const auto bytes = test::read_file(p);
+    CHECK(memvec::detail::decode_word(load<std::uint64_t>(bytes, off::kCapacityWord)) ==
+          std::optional<std::uint64_t>(v.capacity()));
+    CHECK(v.capacity() == (fs::file_size(p) - 256) / 4);
+    REQUIRE(v.size() > 3);
+    CHECK(v[0] == 0x11223344u);
+    CHECK(v[1] == 0xDEADBEEFu);
+    CHECK(v[2] == 7u);
+    for (std::size_t i = 3; i < v.size(); ++i) CHECK(v[i] == i);
+  }
 }
 
 TEST_CASE("header: an empty file given to open() is bad_magic and stays empty") {
@@ -559,17 +622,21 @@ TEST_CASE("header: impossible fields under a valid checksum are corrupt_header")
   SECTION("a valid length word above the capacity") {
     patch<std::uint64_t>(p, off::kLengthWord, encode_word(961));
   }
-  SECTION("a valid capacity word the file cannot hold") {
+  // Not impossible: the word can reach the disk before the file's new size.
+  // Every committed element is there, so the vector opens with the room the
+  // file holds, (4096 - 256) / 4 = 960, and the word stays as it is.
+  SECTION("a valid capacity word the file cannot hold: clamped to the room") {
     patch<std::uint64_t>(p, off::kCapacityWord, encode_word(961));
-    expected = "truncated";
+    expected = u32_file_with_capacity(960);
   }
-  SECTION("the largest valid capacity word") {
+  SECTION("the largest valid capacity word: clamped to the room") {
     patch<std::uint64_t>(p, off::kCapacityWord, encode_word(memvec::kMaxWordValue));
-    expected = "truncated";
+    expected = u32_file_with_capacity(960);
   }
   const auto d = test::digest(p);
-  CHECK(open_as<U32File>(p) == expected);
-  CHECK(open_or_create_as<U32File>(p) == expected);
+  CHECK(opened_u32(p) == expected);
+  CHECK(opened_u32(p, OpenMode::read_only) == expected);
+  CHECK(opened_or_created_u32(p) == expected);
   CHECK(test::digest(p) == d);
 }
 
@@ -681,7 +748,10 @@ TEST_CASE("header: open_or_create formats a header whose format was interrupted 
   CHECK(again[0] == 5u);
 }
 
-TEST_CASE("header: opening over a too-small SpanBackend is truncated and reads only") {
+// A backend cut short of its capacity word is truncated only when it cuts into
+// the 100 committed elements; otherwise it opens with the room it has.
+TEST_CASE("header: opening over a too-small SpanBackend: truncated without every element, "
+          "clamped capacity with them; reads only") {
   alignas(64) std::array<std::byte, 4096> buf{};
   {
     auto v = MemVec<std::uint32_t, SpanBackend>::create(SpanBackend(buf));
@@ -689,20 +759,27 @@ TEST_CASE("header: opening over a too-small SpanBackend is truncated and reads o
   }
   const auto before = buf;
   const std::span<std::byte> all(buf);
+  const auto open_first = [&](std::size_t n) {
+    return opened([&] { return MemVec<std::uint32_t, SpanBackend>::open(SpanBackend(all.first(n))); });
+  };
+  std::string hundred;
+  for (std::uint32_t i = 0; i < 100; ++i) hundred += " " + std::to_string(i);
 
-  CHECK(outcome([&] {
-          (void)MemVec<std::uint32_t, SpanBackend>::open(SpanBackend(all.first(0)));
-        }) == "bad_magic");
+  CHECK(open_first(0) == "bad_magic");
   for (const std::size_t n : {std::size_t{7}, std::size_t{8}, std::size_t{255}, std::size_t{256},
-                              std::size_t{256 + 400}, std::size_t{4095}}) {
+                              std::size_t{256 + 4 * 99}, std::size_t{256 + 400 - 1}}) {
     INFO("buffer of " << n << " bytes");
-    CHECK(outcome([&] {
-            (void)MemVec<std::uint32_t, SpanBackend>::open(SpanBackend(all.first(n)));
-          }) == "truncated");
+    CHECK(open_first(n) == "truncated");
+  }
+  for (const std::size_t n : {std::size_t{256 + 400}, std::size_t{256 + 400 + 3},
+                              std::size_t{256 + 4 * 101}, std::size_t{4095}}) {
+    INFO("buffer of " << n << " bytes");
+    CHECK(open_first(n) ==
+          "ok: capacity " + std::to_string((n - 256) / 4) + ", elements" + hundred);
   }
   CHECK(buf == before);
-  auto v = MemVec<std::uint32_t, SpanBackend>::open(SpanBackend(all));
-  CHECK(v.size() == 100);
+  CHECK(open_first(4096) == "ok: capacity 960, elements" + hundred);
+  CHECK(buf == before);
 }
 
 TEST_CASE("header: a SpanBackend misaligned for T is invalid_argument and left untouched") {

@@ -7,13 +7,15 @@
 // with posix_fallocate before mapping, so a full disk is an errc::io_error
 // (sys_errno() ENOSPC or EFBIG) at resize(), never a SIGBUS later. resize()
 // may move data() (mremap); nothing else does. sync(off, n) = msync(MS_SYNC)
-// of the page-aligned range + fdatasync. The destructor unmaps and closes
+// of the page-aligned range (on Linux a data flush, device cache included),
+// plus fdatasync when the file's size changed since the last sync. The destructor unmaps and closes
 // without syncing: a process crash loses nothing (the page cache has every
 // byte); for power loss call sync(). close() reports what the destructor
 // cannot. Thread-safety: none; move-only. All syscalls: src/file_backend.cpp.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 
 #include "memvec/backend.hpp"
@@ -53,6 +55,7 @@ class FileBackend {
   std::size_t size_ = 0;
   std::size_t mapped_ = 0;
   bool writable_ = false;
+  std::size_t synced_size_ = SIZE_MAX;  // file size at the last sync; unknown at first
   std::filesystem::path path_;
 };
 

@@ -65,7 +65,7 @@ struct HeaderSpec {
 
 struct HeaderState {
   std::uint64_t length;
-  std::uint64_t capacity;
+  std::uint64_t capacity;  // effective: min(capacity word, room the backend has)
   std::uint64_t user_word;
 };
 
@@ -108,7 +108,10 @@ bool is_blank(std::span<const std::byte> bytes) noexcept;
 void format_header(std::byte* base, const HeaderSpec& spec, std::uint64_t capacity,
                    std::span<const std::byte> user_area);
 // Validates in order magic, byte order, version, CRC, type, words, size;
-// throws the matching errc. Reads only: never writes a byte.
+// throws the matching errc. Reads only: never writes a byte. The returned
+// capacity is the effective one: min(capacity word, elements the backend
+// holds), since a file may be shorter than its capacity word as long as every
+// committed element is there (truncated only when length exceeds the room).
 HeaderState validate_header(std::span<const std::byte> bytes, const HeaderSpec& spec);
 
 }  // namespace detail

@@ -2,7 +2,7 @@
 //
 // Same contract as FileBackend (open never changes an existing file, new files
 // 0644 and preallocated, writers exclusive / readers shared with errc::locked
-// on conflict, resize() may move data(), sync() = msync + fdatasync), with
+// on conflict, resize() may move data(), sync() = msync, + fdatasync after a size change), with
 // Boost.Iostreams' known traps handled: it never passes new_file_size (which
 // truncates existing files and creates them 0700), never maps an empty file,
 // re-reads data() after every resize, msyncs the mapped address itself (the
@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 
@@ -52,6 +53,7 @@ class MappedFileBackend {
   std::byte* data_ = nullptr;
   std::size_t size_ = 0;
   bool writable_ = false;
+  std::size_t synced_size_ = SIZE_MAX;  // file size at the last sync; unknown at first
   std::filesystem::path path_;
 };
 

@@ -43,21 +43,9 @@
 #include "memvec/backend.hpp"
 #include "memvec/error.hpp"
 #include "memvec/header.hpp"
+#include "memvec/type_tag.hpp"
 
 namespace memvec {
-
-// Optional type tag: tells apart MemVec<A> and MemVec<B> of equal size and
-// alignment. Give T a `static constexpr std::uint64_t memvec_type_tag`, or
-// specialize TypeTag<T>, or pass the tag as MemVec's third parameter.
-template <class T>
-struct TypeTag {
-  static constexpr std::uint64_t value = 0;
-};
-template <class T>
-  requires requires { { T::memvec_type_tag } -> std::convertible_to<std::uint64_t>; }
-struct TypeTag<T> {
-  static constexpr std::uint64_t value = T::memvec_type_tag;
-};
 
 struct VecOptions {
   Durability durability = Durability::process_crash;

@@ -12,3 +12,4 @@
 #include "memvec/mapped_file_backend.hpp"
 #include "memvec/mem_vec.hpp"
 #include "memvec/span_backend.hpp"
+#include "memvec/type_tag.hpp"

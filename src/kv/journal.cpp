@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <random>
 #include <unordered_set>
 
 #include "memvec/error.hpp"
@@ -69,6 +70,13 @@ std::size_t nonzero_end(std::span<const std::byte> bytes) noexcept {
     end -= sizeof kZeros;
   while (end > 0 && bytes[end - 1] == std::byte{0}) --end;
   return end;
+}
+
+std::uint64_t random_epoch() {
+  std::random_device rd;
+  const std::uint64_t r = (std::uint64_t{rd()} << 32) ^ rd();
+  const std::uint64_t epoch = r & kMaxWordValue;
+  return epoch == 0 ? 1 : epoch;
 }
 
 std::uint64_t now_unix_ns() noexcept {

@@ -64,10 +64,8 @@ void apply(std::vector<std::pair<std::string, Value>>& staged, Index& index) {
   for (auto& [key, value] : staged) {
     if (value.is_null()) {
       index.erase(key);
-    } else if (auto it = index.find(key); it != index.end()) {
-      it->second = std::move(value);
     } else {
-      index.emplace(std::move(key), std::move(value));
+      index.insert_or_assign(std::move(key), std::move(value));  // one lookup
     }
   }
 }

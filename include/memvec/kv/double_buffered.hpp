@@ -112,9 +112,16 @@ class DoubleBufferedKV {
     std::unique_lock lock(mutex_);
     compact_locked(active_journal().as_hashmap(), 0);
   }
+  // Makes the current state durable. Under process_crash it also makes every
+  // later compaction of this store object sync its new journal before the
+  // switch: a compaction may later rewrite the journal that holds this sync
+  // point, and the other one must be durable by then. (A store object opened
+  // later does not know of this sync(): its compactions sync only once it
+  // calls sync() itself.)
   void sync() {
     std::unique_lock lock(mutex_);
     active_journal().sync();
+    synced_ = true;
   }
 
   // --- reads ----------------------------------------------------------------------
@@ -231,6 +238,7 @@ class DoubleBufferedKV {
   std::optional<B> spare_;  // the standby's backend when it holds no journal
   int active_ = 0;
   std::uint64_t switch_count_ = 0;
+  bool synced_ = false;  // sync() was called: compactions sync (see sync())
   Recovery recovery_;
   std::optional<Error> last_compaction_error_;
 };

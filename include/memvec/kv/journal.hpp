@@ -65,6 +65,8 @@ std::array<std::byte, 24> encode_meta(const JournalMeta& meta);
 // Throws errc::version_mismatch for a journal format this build does not read.
 JournalMeta decode_meta(std::span<const std::byte> user_area);
 std::uint64_t now_unix_ns() noexcept;
+// A random 48-bit epoch (std::random_device), never 0.
+std::uint64_t random_epoch();
 // One past the last non-zero byte of `bytes` (0 when all are zero).
 std::size_t nonzero_end(std::span<const std::byte> bytes) noexcept;
 }  // namespace detail
@@ -78,8 +80,13 @@ class KVJournal {
     detail::ratio_ppm(options.high_water_mark_ratio, "high_water_mark_ratio");  // before a write
     const JournalMeta meta{kJournalFormatVersion, generation, detail::now_unix_ns()};
     const auto area = detail::encode_meta(meta);
-    KVJournal j(Log::create(std::move(backend), {options.durability, area}), options, meta);
-    j.tail_clean_ = true;  // a fresh generation and epoch: nothing past 0 can validate
+    Log log = Log::create(std::move(backend), {options.durability, area});
+    // A random first epoch: re-creating a journal over its own old bytes with
+    // the same generation (a standby re-made after a lost header, create()
+    // over an old journal) must not let the old records validate.
+    log.set_user_word(detail::random_epoch());
+    KVJournal j(std::move(log), options, meta);
+    j.tail_clean_ = true;  // a fresh epoch: nothing past 0 can validate
     j.synced_ = false;     // nothing durable to protect yet
     return j;
   }
@@ -216,10 +223,8 @@ class KVJournal {
   void apply(std::string_view key, const Value& value) {
     if (value.is_null()) {
       if (auto it = index_.find(key); it != index_.end()) index_.erase(it);
-    } else if (auto it = index_.find(key); it != index_.end()) {
-      it->second = value;
-    } else {
-      index_.emplace(std::string(key), value);
+    } else if (auto [it, inserted] = index_.try_emplace(std::string(key), value); !inserted) {
+      it->second = value;  // one lookup either way
     }
   }
 

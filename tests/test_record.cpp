@@ -1,0 +1,85 @@
+// The journal's record format, pinned byte for byte (docs/FORMAT.md, "KV
+// journal"). Changing a byte here is a format change: bump
+// kJournalFormatVersion in the same commit.
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <vector>
+
+#include "memvec/kv/record.hpp"
+
+using namespace memvec::kv;
+
+namespace {
+
+// set_many{"a": 1, "name": "memvec", "gone": null} sealed with seed(1, 0).
+// clang-format off
+constexpr std::uint8_t kGoldenRecord[] = {
+    0x6F, 0x55, 0x5D, 0x78,  // crc32c of bytes [4, 32), seeded with record_seed(1, 0)
+    0x17, 0x00, 0x00, 0x00,  // payload length 23
+    0x01,                    // kRecordBatch
+    0x9A,                    // object start
+    0x81, 0x61, 0x01,        // "a": 1
+    0x84, 0x6E, 0x61, 0x6D, 0x65, 0x86, 0x6D, 0x65, 0x6D, 0x76, 0x65, 0x63,  // "name": "memvec"
+    0x84, 0x67, 0x6F, 0x6E, 0x65, 0x6D,  // "gone": null (an erase)
+    0x9B};                               // container end
+// clang-format on
+
+std::span<const std::byte> golden() {
+  return {reinterpret_cast<const std::byte*>(kGoldenRecord), sizeof kGoldenRecord};
+}
+
+}  // namespace
+
+TEST_CASE("record: the seed is the CRC32C of generation and epoch as two little-endian u64") {
+  CHECK(record_seed(1, 0) == 0xB07C9714u);
+  CHECK(record_seed(2, 7) == 0x59DDF2E3u);
+}
+
+TEST_CASE("record: a batch record is pinned byte for byte") {
+  RecordWriter w;
+  w.begin(kRecordBatch);
+  w.add("a", Value(1));
+  w.add("name", Value("memvec"));
+  w.add_erase("gone");
+  const auto r = w.finish(record_seed(1, 0));
+  REQUIRE(r.size() == sizeof kGoldenRecord);
+  CHECK(std::memcmp(r.data(), kGoldenRecord, r.size()) == 0);
+  CHECK(w.size() == sizeof kGoldenRecord);
+  CHECK(kRecordHeaderSize == 9);
+  CHECK(record_offset::kPayload == kRecordHeaderSize);
+}
+
+TEST_CASE("record: the golden record replays under its seed and under no other") {
+  Index index{{"gone", Value(5)}};
+  const ReplayResult ok = replay(golden(), record_seed(1, 0), index);
+  CHECK(ok.recovery.loss == DataLoss::none);
+  CHECK(ok.recovery.records_replayed == 1);
+  CHECK(ok.valid_end == sizeof kGoldenRecord);
+  CHECK(ok.first_type == kRecordBatch);
+  CHECK(index.size() == 2);
+  CHECK(index.at("a") == Value(1));
+  CHECK(index.at("name") == Value("memvec"));
+
+  for (const auto& [gen, epoch] : {std::pair{1u, 1u}, std::pair{2u, 0u}}) {
+    Index other;
+    const ReplayResult bad = replay(golden(), record_seed(gen, epoch), other);
+    CHECK(bad.recovery.loss == DataLoss::total);
+    CHECK(bad.recovery.bytes_dropped == sizeof kGoldenRecord);
+    CHECK(bad.recovery.records_dropped == 1);
+    CHECK(bad.valid_end == 0);
+    CHECK(other.empty());
+  }
+}
+
+TEST_CASE("record: a snapshot record is marked as the first record type") {
+  RecordWriter w;
+  w.begin(kRecordSnapshot);
+  w.add("k", Value(true));
+  const auto r = w.finish(record_seed(3, 9));
+  const std::vector<std::byte> bytes(r.begin(), r.end());
+  CHECK(static_cast<std::uint8_t>(bytes[record_offset::kType]) == kRecordSnapshot);
+  Index index;
+  const ReplayResult res = replay(bytes, record_seed(3, 9), index);
+  CHECK(res.first_type == kRecordSnapshot);
+  CHECK(index.at("k") == Value(true));
+}
