@@ -98,7 +98,8 @@ std::vector<std::byte> FaultDisk::cut_with(std::span<const std::size_t> written_
                                            std::optional<TornPage> torn, SizePolicy size) const {
   const std::size_t image_size = size == SizePolicy::volatile_size ? size_ : durable_.size();
   std::vector<std::byte> image(image_size, std::byte{0});
-  std::memcpy(image.data(), durable_.data(), std::min(image_size, durable_.size()));
+  if (const std::size_t n = std::min(image_size, durable_.size()); n > 0)
+    std::memcpy(image.data(), durable_.data(), n);  // memcpy from null is UB even for 0
   // Only bytes that exist on both sides (the image and the mapping) can be
   // written back.
   const auto write_back = [&](std::size_t begin, std::size_t end) {
