@@ -27,6 +27,24 @@ class Category final : public std::error_category {
 
 }  // namespace
 
+const char* errc_name(errc e) noexcept {
+  switch (e) {
+    case errc::bad_magic: return "bad_magic";
+    case errc::version_mismatch: return "version_mismatch";
+    case errc::type_mismatch: return "type_mismatch";
+    case errc::corrupt_header: return "corrupt_header";
+    case errc::truncated: return "truncated";
+    case errc::capacity_exceeded: return "capacity_exceeded";
+    case errc::locked: return "locked";
+    case errc::read_only: return "read_only";
+    case errc::io_error: return "io_error";
+    case errc::invalid_argument: return "invalid_argument";
+    case errc::out_of_range: return "out_of_range";
+    case errc::corrupt_data: return "corrupt_data";
+  }
+  return "unknown";
+}
+
 const std::error_category& error_category() noexcept {
   static const Category category;
   return category;

@@ -27,6 +27,7 @@
 
 namespace fs = std::filesystem;
 using memvec::errc;
+using memvec::errc_name;
 using memvec::FileBackend;
 using memvec::FileOptions;
 using memvec::MappedFileBackend;
@@ -34,36 +35,6 @@ using memvec::MemVec;
 using memvec::OpenMode;
 
 namespace {
-
-std::string errc_name(errc e) {
-  switch (e) {
-    case errc::bad_magic:
-      return "bad_magic";
-    case errc::version_mismatch:
-      return "version_mismatch";
-    case errc::type_mismatch:
-      return "type_mismatch";
-    case errc::corrupt_header:
-      return "corrupt_header";
-    case errc::truncated:
-      return "truncated";
-    case errc::capacity_exceeded:
-      return "capacity_exceeded";
-    case errc::locked:
-      return "locked";
-    case errc::read_only:
-      return "read_only";
-    case errc::io_error:
-      return "io_error";
-    case errc::invalid_argument:
-      return "invalid_argument";
-    case errc::out_of_range:
-      return "out_of_range";
-    case errc::corrupt_data:
-      return "corrupt_data";
-  }
-  return "errc(" + std::to_string(static_cast<int>(e)) + ")";
-}
 
 // "ok", the errc name of the memvec::Error thrown (with its errno when it
 // has one, as "io_error/EEXIST"-style "io_error errno 17"), or a description
@@ -83,7 +54,7 @@ std::string outcome(F&& f, bool with_errno = false) {
   }
 }
 
-std::string err(errc e, int sys) { return errc_name(e) + " errno " + std::to_string(sys); }
+std::string err(errc e, int sys) { return std::string(errc_name(e)) + " errno " + std::to_string(sys); }
 
 template <class B>
 std::string open_outcome(const fs::path& p, FileOptions o = {}) {

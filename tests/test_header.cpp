@@ -20,6 +20,7 @@
 
 namespace fs = std::filesystem;
 using memvec::errc;
+using memvec::errc_name;
 using memvec::FileBackend;
 using memvec::FileOptions;
 using memvec::MemVec;
@@ -28,36 +29,6 @@ using memvec::SpanBackend;
 namespace off = memvec::header_offset;
 
 namespace {
-
-std::string errc_name(errc e) {
-  switch (e) {
-    case errc::bad_magic:
-      return "bad_magic";
-    case errc::version_mismatch:
-      return "version_mismatch";
-    case errc::type_mismatch:
-      return "type_mismatch";
-    case errc::corrupt_header:
-      return "corrupt_header";
-    case errc::truncated:
-      return "truncated";
-    case errc::capacity_exceeded:
-      return "capacity_exceeded";
-    case errc::locked:
-      return "locked";
-    case errc::read_only:
-      return "read_only";
-    case errc::io_error:
-      return "io_error";
-    case errc::invalid_argument:
-      return "invalid_argument";
-    case errc::out_of_range:
-      return "out_of_range";
-    case errc::corrupt_data:
-      return "corrupt_data";
-  }
-  return "errc(" + std::to_string(static_cast<int>(e)) + ")";
-}
 
 // "ok", the errc name of the memvec::Error thrown, or a description of any
 // other exception: CHECK(outcome(...) == "bad_magic") prints what happened.

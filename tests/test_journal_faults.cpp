@@ -42,6 +42,7 @@
 
 using memvec::Durability;
 using memvec::errc;
+using memvec::errc_name;
 using memvec::SpanBackend;
 using memvec::kv::Array;
 using memvec::kv::DataLoss;
@@ -72,36 +73,6 @@ const char* loss_name(DataLoss l) {
       return "partial";
     case DataLoss::total:
       return "total";
-  }
-  return "?";
-}
-
-const char* errc_name(errc e) {
-  switch (e) {
-    case errc::bad_magic:
-      return "bad_magic";
-    case errc::version_mismatch:
-      return "version_mismatch";
-    case errc::type_mismatch:
-      return "type_mismatch";
-    case errc::corrupt_header:
-      return "corrupt_header";
-    case errc::truncated:
-      return "truncated";
-    case errc::capacity_exceeded:
-      return "capacity_exceeded";
-    case errc::locked:
-      return "locked";
-    case errc::read_only:
-      return "read_only";
-    case errc::io_error:
-      return "io_error";
-    case errc::invalid_argument:
-      return "invalid_argument";
-    case errc::out_of_range:
-      return "out_of_range";
-    case errc::corrupt_data:
-      return "corrupt_data";
   }
   return "?";
 }

@@ -30,6 +30,9 @@ enum class errc : int {
 
 const std::error_category& error_category() noexcept;
 
+// The enumerator's name ("bad_magic", "locked", ...), for logs and tests.
+const char* errc_name(errc e) noexcept;
+
 inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), error_category()};
 }
