@@ -14,11 +14,6 @@
 namespace memvec {
 namespace {
 
-std::size_t round_up_pages(std::size_t bytes) {
-  const std::size_t page = page_size();
-  return (bytes + page - 1) / page * page;
-}
-
 [[noreturn]] void throw_errno(const char* call, std::size_t bytes) {
   const int err = errno;
   throw Error(errc::io_error,
@@ -64,7 +59,7 @@ void AnonBackend::release() noexcept {
 }
 
 void AnonBackend::resize(std::size_t bytes) {
-  const std::size_t want = round_up_pages(bytes);
+  const std::size_t want = round_up_to_pages(bytes);
   if (want == mapped_) {
     size_ = bytes;
     return;

@@ -19,11 +19,6 @@
 namespace memvec {
 namespace {
 
-std::size_t round_up_pages(std::size_t bytes) {
-  const std::size_t page = page_size();
-  return (bytes + page - 1) / page * page;
-}
-
 [[noreturn]] void fail(const char* call, const std::filesystem::path& path, int err,
                        errc code = errc::io_error) {
   throw Error(code,
@@ -175,7 +170,7 @@ void FileBackend::close() {
 }
 
 void FileBackend::map(std::size_t bytes) {
-  const std::size_t want = round_up_pages(bytes);
+  const std::size_t want = round_up_to_pages(bytes);
   if (want > 0) {
     const int prot = writable_ ? PROT_READ | PROT_WRITE : PROT_READ;
     void* p = ::mmap(nullptr, want, prot, MAP_SHARED, fd_, 0);
@@ -190,7 +185,7 @@ void FileBackend::resize(std::size_t bytes) {
   if (!writable_) throw Error(errc::read_only, "FileBackend: resize of read-only " + path_.string());
   if (fd_ < 0) throw Error(errc::invalid_argument, "FileBackend: resize of a closed backend");
   if (bytes == size_) return;
-  const std::size_t want = round_up_pages(bytes);
+  const std::size_t want = round_up_to_pages(bytes);
   if (bytes > size_) {
     const off_t old_size = static_cast<off_t>(size_);
     detail::preallocate(fd_, path_, size_, bytes);

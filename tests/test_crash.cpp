@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "memvec/memvec.hpp"
+#include "crash_harness.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;
@@ -38,6 +39,11 @@ using memvec::FileBackend;
 using memvec::MappedFileBackend;
 using memvec::MemVec;
 using memvec::OpenMode;
+
+using test::AckReader;
+using test::ChildGuard;
+using test::env_or;
+using test::write_all;
 
 namespace {
 
@@ -69,18 +75,6 @@ constexpr bool intact(const Record& r, std::uint64_t index) {
 
 constexpr std::uint64_t kReady = ~std::uint64_t{0};
 
-bool write_all(int fd, const void* p, std::size_t n) {
-  const auto* b = static_cast<const char*>(p);
-  while (n > 0) {
-    const ssize_t w = ::write(fd, b, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    b += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
-
 struct Plan {
   std::size_t initial_size = 0;  // for a fresh file; 0: the vector sizes it
   bool churn = false;            // shrink_to_fit after every 64th push
@@ -111,70 +105,7 @@ template <class B>
   }
 }
 
-// Reads 8-byte messages from a pipe (non-blocking underneath: when spinning
-// it busy-polls, to see each ack within a microsecond or two of its write).
-class AckReader {
- public:
-  explicit AckReader(int fd) : fd_(fd) {
-    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
-  }
-  ~AckReader() { ::close(fd_); }
-  AckReader(const AckReader&) = delete;
-  AckReader& operator=(const AckReader&) = delete;
-  void spin(bool on) { spin_ = on; }
-  // The next message; false at end of file.
-  bool next(std::uint64_t& out) {
-    while (have_ < sizeof out) {
-      const ssize_t r = ::read(fd_, buf_ + have_, sizeof buf_ - have_);
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0 && errno == EAGAIN) {
-        if (!spin_) {
-          pollfd p{fd_, POLLIN, 0};
-          ::poll(&p, 1, -1);
-        }
-        continue;
-      }
-      if (r <= 0) return false;
-      have_ += static_cast<std::size_t>(r);
-    }
-    std::memcpy(&out, buf_, sizeof out);
-    std::memmove(buf_, buf_ + sizeof out, have_ - sizeof out);
-    have_ -= sizeof out;
-    return true;
-  }
-
- private:
-  int fd_;
-  bool spin_ = false;
-  char buf_[4096];
-  std::size_t have_ = 0;
-};
-
 enum class Kill { after_delay, after_acks, at_growth };
-
-// Kills and reaps the child if a failed assertion leaves the trial early.
-class ChildGuard {
- public:
-  explicit ChildGuard(pid_t pid) : pid_(pid) {}
-  ~ChildGuard() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  ChildGuard(const ChildGuard&) = delete;
-  ChildGuard& operator=(const ChildGuard&) = delete;
-  // Waits for the child; returns its status.
-  int reap() {
-    int status = 0;
-    if (::waitpid(pid_, &status, 0) != pid_) status = -1;
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  pid_t pid_;
-};
 
 struct Stats {
   int trials = 0;
@@ -189,12 +120,6 @@ struct Stats {
   int full = 0;                   // size == capacity: the next push would have grown
   std::uint64_t records_checked = 0;
 };
-
-std::size_t env_or(const char* name, std::size_t fallback) {
-  const char* s = std::getenv(name);
-  return s != nullptr && *s != '\0' ? static_cast<std::size_t>(std::strtoull(s, nullptr, 10))
-                                    : fallback;
-}
 
 // One trial: fork a writer on `path`, kill it, reopen, check. `base` is the
 // vector's size before the trial (0 for a fresh file).

@@ -44,6 +44,7 @@
 
 #include "memvec/kv.hpp"
 #include "memvec/memvec.hpp"
+#include "crash_harness.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;
@@ -54,6 +55,11 @@ using memvec::kv::Index;
 using memvec::kv::MemMappedKVJournal;
 using memvec::kv::Object;
 using memvec::kv::Value;
+
+using test::AckReader;
+using test::ChildGuard;
+using test::env_or;
+using test::write_all;
 
 namespace {
 
@@ -175,18 +181,6 @@ constexpr std::uint64_t ack_of(std::uint64_t index, const Call& c) {
 
 constexpr std::uint64_t kReady = ~std::uint64_t{0};
 
-bool write_all(int fd, const void* p, std::size_t n) {
-  const auto* b = static_cast<const char*>(p);
-  while (n > 0) {
-    const ssize_t w = ::write(fd, b, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    b += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
-
 struct Plan {
   std::size_t initial_size = 4096;  // for a fresh file
   std::size_t batch = 1;            // acks sent per write(2)
@@ -220,65 +214,6 @@ struct Plan {
   }
 }
 
-// Reads 8-byte messages from a pipe (as in test_crash.cpp).
-class AckReader {
- public:
-  explicit AckReader(int fd) : fd_(fd) {
-    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
-  }
-  ~AckReader() { ::close(fd_); }
-  AckReader(const AckReader&) = delete;
-  AckReader& operator=(const AckReader&) = delete;
-  void spin(bool on) { spin_ = on; }  // busy-poll: see each ack within microseconds
-  bool next(std::uint64_t& out) {
-    while (have_ < sizeof out) {
-      const ssize_t r = ::read(fd_, buf_ + have_, sizeof buf_ - have_);
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0 && errno == EAGAIN) {
-        if (!spin_) {
-          pollfd p{fd_, POLLIN, 0};
-          ::poll(&p, 1, -1);
-        }
-        continue;
-      }
-      if (r <= 0) return false;
-      have_ += static_cast<std::size_t>(r);
-    }
-    std::memcpy(&out, buf_, sizeof out);
-    std::memmove(buf_, buf_ + sizeof out, have_ - sizeof out);
-    have_ -= sizeof out;
-    return true;
-  }
-
- private:
-  int fd_;
-  bool spin_ = false;
-  char buf_[4096];
-  std::size_t have_ = 0;
-};
-
-class ChildGuard {
- public:
-  explicit ChildGuard(pid_t pid) : pid_(pid) {}
-  ~ChildGuard() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  ChildGuard(const ChildGuard&) = delete;
-  ChildGuard& operator=(const ChildGuard&) = delete;
-  int reap() {
-    int status = 0;
-    if (::waitpid(pid_, &status, 0) != pid_) status = -1;
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  pid_t pid_;
-};
-
 struct Stats {
   int trials = 0;
   int fresh = 0;
@@ -295,12 +230,6 @@ struct Stats {
   std::uint64_t clears_acked = 0;
   std::uint64_t keys_checked = 0;
 };
-
-std::size_t env_or(const char* name, std::size_t fallback) {
-  const char* s = std::getenv(name);
-  return s != nullptr && *s != '\0' ? static_cast<std::size_t>(std::strtoull(s, nullptr, 10))
-                                    : fallback;
-}
 
 // One trial on `path`, whose journal holds `model` after calls [0, first).
 // Returns the index of the first call not in the reopened journal and

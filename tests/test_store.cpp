@@ -64,6 +64,7 @@
 #include "memvec/crc32c.hpp"
 #include "memvec/kv.hpp"
 #include "memvec/memvec.hpp"
+#include "crash_harness.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;
@@ -95,6 +96,11 @@ using test::FaultBackend;
 using test::FaultDisk;
 using test::SizePolicy;
 
+using test::AckReader;
+using test::ChildGuard;
+using test::env_or;
+using test::write_all;
+
 namespace {
 
 using Rng = std::mt19937_64;
@@ -104,12 +110,6 @@ using Store = DoubleBufferedKV<B>;
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-std::size_t env_or(const char* name, std::size_t fallback) {
-  const char* s = std::getenv(name);
-  return s != nullptr && *s != '\0' ? static_cast<std::size_t>(std::strtoull(s, nullptr, 10))
-                                    : fallback;
 }
 
 std::string describe(const Index& index) {
@@ -1613,78 +1613,6 @@ namespace {
 
 constexpr std::uint64_t kHello = ~std::uint64_t{0};
 constexpr int kSwitchShift = 40;  // an ack: calls returned | switch_count << 40
-
-bool write_all(int fd, const void* p, std::size_t n) {
-  const auto* b = static_cast<const char*>(p);
-  while (n > 0) {
-    const ssize_t w = ::write(fd, b, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    b += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
-
-// 8-byte messages from a pipe; busy-polls when spinning (to act within a
-// microsecond or two of an ack).
-class AckReader {
- public:
-  explicit AckReader(int fd) : fd_(fd) {
-    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
-  }
-  ~AckReader() { ::close(fd_); }
-  AckReader(const AckReader&) = delete;
-  AckReader& operator=(const AckReader&) = delete;
-  void spin(bool on) { spin_ = on; }
-  bool next(std::uint64_t& out) {
-    while (have_ < sizeof out) {
-      const ssize_t r = ::read(fd_, buf_ + have_, sizeof buf_ - have_);
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0 && errno == EAGAIN) {
-        if (!spin_) {
-          pollfd p{fd_, POLLIN, 0};
-          ::poll(&p, 1, -1);
-        }
-        continue;
-      }
-      if (r <= 0) return false;
-      have_ += static_cast<std::size_t>(r);
-    }
-    std::memcpy(&out, buf_, sizeof out);
-    std::memmove(buf_, buf_ + sizeof out, have_ - sizeof out);
-    have_ -= sizeof out;
-    return true;
-  }
-
- private:
-  int fd_;
-  bool spin_ = false;
-  char buf_[4096];
-  std::size_t have_ = 0;
-};
-
-class ChildGuard {
- public:
-  explicit ChildGuard(pid_t pid) : pid_(pid) {}
-  ~ChildGuard() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  ChildGuard(const ChildGuard&) = delete;
-  ChildGuard& operator=(const ChildGuard&) = delete;
-  int reap() {
-    int status = 0;
-    if (::waitpid(pid_, &status, 0) != pid_) status = -1;
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  pid_t pid_;
-};
 
 // The child: opens the store, says hello with its size, then runs the
 // workload forever, acknowledging each call once it returned.

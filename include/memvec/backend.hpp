@@ -52,5 +52,11 @@ struct FileOptions {
 
 // The system page size, read once.
 std::size_t page_size() noexcept;
+// `bytes` rounded up to whole pages: the unit every mapping and MemVec
+// capacity comes in.
+inline std::size_t round_up_to_pages(std::size_t bytes) noexcept {
+  const std::size_t page = page_size();
+  return (bytes + page - 1) / page * page;
+}
 
 }  // namespace memvec

@@ -297,11 +297,6 @@ class MemVec {
   MemVec(B backend, Durability durability)
       : backend_(std::move(backend)), durability_(durability), writable_(backend_.writable()) {}
 
-  static size_type round_to_pages(size_type bytes) {
-    const size_type page = page_size();
-    return (bytes + page - 1) / page * page;
-  }
-
   // Elements the backend has room for, as it is now.
   std::uint64_t room() const {
     const size_type bytes = backend_.size();

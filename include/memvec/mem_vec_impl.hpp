@@ -7,7 +7,7 @@ namespace memvec {
 template <class T, Backend B, std::uint64_t Tag>
 void MemVec<T, B, Tag>::shrink_to_fit() {
   require_writable("shrink_to_fit");
-  const size_type bytes = round_to_pages(kSpec.data_offset + size_ * sizeof(T));
+  const size_type bytes = round_up_to_pages(kSpec.data_offset + size_ * sizeof(T));
   if (bytes >= backend_.size()) return;
   const size_type cap = (bytes - kSpec.data_offset) / sizeof(T);
   // Lower the capacity word before cutting the file: a crash in between
@@ -115,7 +115,7 @@ void MemVec<T, B, Tag>::open_gap(size_type at, size_type count) {
 
 template <class T, Backend B, std::uint64_t Tag>
 void MemVec<T, B, Tag>::resize_backend(size_type bytes) {
-  const size_type rounded = round_to_pages(bytes);
+  const size_type rounded = round_up_to_pages(bytes);
   try {
     backend_.resize(rounded);
   } catch (const Error& e) {
