@@ -31,7 +31,7 @@ namespace {
 
 const char* name(int journal) { return journal == 0 ? "A" : "B"; }
 
-// The keys and values, sorted (as_hashmap() is an unordered_map).
+// The keys and values, sorted (as_hashmap() iterates in no set order).
 std::map<std::string, std::string> sorted(const kv::Index& index) {
   std::map<std::string, std::string> rows;
   for (const auto& [key, value] : index) rows.emplace(key, value.to_json());

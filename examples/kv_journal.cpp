@@ -45,7 +45,7 @@ const char* loss_name(kv::DataLoss l) {
   return "?";
 }
 
-// Prints the whole map, keys sorted (as_hashmap() is an unordered_map).
+// Prints the whole map, keys sorted (as_hashmap() iterates in no set order).
 template <class Journal>
 void print_map(const Journal& journal) {
   std::vector<std::pair<std::string, std::string>> rows;

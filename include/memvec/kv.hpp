@@ -4,6 +4,7 @@
 
 #include "memvec/kv/bonjson.hpp"
 #include "memvec/kv/double_buffered.hpp"
+#include "memvec/kv/index.hpp"
 #include "memvec/kv/journal.hpp"
 #include "memvec/kv/options.hpp"
 #include "memvec/kv/record.hpp"

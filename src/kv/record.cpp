@@ -22,52 +22,56 @@ std::uint32_t record_crc(std::span<const std::byte> frame, std::uint32_t seed) {
   return crc32c(frame.data() + record_offset::kLength, frame.size() - record_offset::kLength, seed);
 }
 
-// Parses a batch payload into `staged`; nothing is applied here, so a record
-// that fails halfway changes nothing (the first journal design applied half
-// of a bad batch).
-bool parse_payload(std::span<const std::byte> p, std::vector<std::pair<std::string, Value>>& staged,
-                   std::string& why) {
-  staged.clear();
-  if (p.empty() || static_cast<std::uint8_t>(p[0]) != bonjson::kTypeObjectStart) {
-    why = "payload is not an object";
+// A decoded member waiting to be applied, its key hashed once.
+struct Staged {
+  std::string key;
+  Value value;
+  std::uint64_t hash = 0;
+};
+
+// Appends a batch payload's members to `staged`; on failure removes what it
+// appended, so a record that fails halfway applies nothing (the first
+// journal design applied half of a bad batch).
+bool parse_payload(std::span<const std::byte> p, std::vector<Staged>& staged,
+                   const Index& index, std::string& why) {
+  const std::size_t first = staged.size();
+  const auto fail = [&](std::string reason) {
+    staged.resize(first);
+    why = std::move(reason);
     return false;
-  }
+  };
+  if (p.empty() || static_cast<std::uint8_t>(p[0]) != bonjson::kTypeObjectStart)
+    return fail("payload is not an object");
   std::size_t pos = 1;
   try {
     for (;;) {
-      if (pos >= p.size()) {
-        why = "payload object is not closed";
-        return false;
-      }
+      if (pos >= p.size()) return fail("payload object is not closed");
       if (static_cast<std::uint8_t>(p[pos]) == bonjson::kTypeContainerEnd) {
         ++pos;
         break;
       }
-      std::string key;
-      pos += bonjson::decode_string_prefix(p.subspan(pos), key);
-      Value value;
-      pos += bonjson::decode_prefix(p.subspan(pos), value);
-      staged.emplace_back(std::move(key), std::move(value));
+      Staged& m = staged.emplace_back();
+      pos += bonjson::decode_string_prefix(p.subspan(pos), m.key);
+      pos += bonjson::decode_prefix(p.subspan(pos), m.value);
+      m.hash = Index::hash(m.key);
+      // Fetch the slot while later records decode: the miss overlaps work.
+      index.prefetch(m.hash);
     }
   } catch (const Error& e) {
-    why = std::string("payload does not decode: ") + e.what();
-    return false;
+    return fail(std::string("payload does not decode: ") + e.what());
   }
-  if (pos != p.size()) {
-    why = "bytes after the payload object";
-    return false;
-  }
+  if (pos != p.size()) return fail("bytes after the payload object");
   return true;
 }
 
-void apply(std::vector<std::pair<std::string, Value>>& staged, Index& index) {
-  for (auto& [key, value] : staged) {
-    if (value.is_null()) {
-      index.erase(key);
-    } else {
-      index.insert_or_assign(std::move(key), std::move(value));  // one lookup
-    }
+void apply(std::vector<Staged>& staged, Index& index) {
+  for (Staged& m : staged) {
+    if (m.value.is_null())
+      index.erase_hashed(m.key, m.hash);
+    else
+      index.assign_hashed(std::move(m.key), m.hash, std::move(m.value));
   }
+  staged.clear();
 }
 
 // Best effort: how many frames follow the first bad one, walking lengths
@@ -124,10 +128,16 @@ std::span<const std::byte> RecordWriter::finish(std::uint32_t seed) {
 }
 
 ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, Index& index) {
+  // Records are decoded a window at a time and applied together, so the
+  // index slots of a window are prefetched while the rest of it decodes.
+  // Only whole, valid records enter a window; what follows a bad record is
+  // never applied.
+  constexpr std::size_t kWindow = 16;
   ReplayResult r;
-  std::vector<std::pair<std::string, Value>> staged;
+  std::vector<Staged> staged;
   std::string why;
   std::size_t off = 0;
+  std::size_t in_window = 0;
   while (off < log.size()) {
     const std::size_t left = log.size() - off;
     // Everything here is inside the committed length, which is published
@@ -145,11 +155,14 @@ ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, Index& i
         why = "a checksum mismatch";
       } else if (type != kRecordBatch && type != kRecordSnapshot) {
         why = "an unknown record type " + std::to_string(type);
-      } else if (parse_payload(log.subspan(off + kRecordHeaderSize, len), staged, why)) {
-        apply(staged, index);
+      } else if (parse_payload(log.subspan(off + kRecordHeaderSize, len), staged, index, why)) {
         if (r.recovery.records_replayed == 0) r.first_type = type;
         ++r.recovery.records_replayed;
         off += kRecordHeaderSize + len;
+        if (++in_window == kWindow) {
+          apply(staged, index);
+          in_window = 0;
+        }
         continue;
       }
     }
@@ -160,6 +173,7 @@ ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, Index& i
     r.recovery.reason = why + " in the record at log offset " + std::to_string(off);
     break;
   }
+  apply(staged, index);  // the valid records before the end or the damage
   r.valid_end = off;
   return r;
 }

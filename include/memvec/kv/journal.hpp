@@ -120,7 +120,7 @@ class KVJournal {
     writer_.begin(kRecordBatch);
     writer_.add_erase(key);
     commit();
-    if (const auto it = index_.find(key); it != index_.end()) index_.erase(it);
+    index_.erase(key);
   }
   // All of `items` in one atomic record; a null value erases; for a key given
   // twice the last one wins.
@@ -221,11 +221,10 @@ class KVJournal {
   }
 
   void apply(std::string_view key, const Value& value) {
-    if (value.is_null()) {
-      if (auto it = index_.find(key); it != index_.end()) index_.erase(it);
-    } else if (auto [it, inserted] = index_.try_emplace(std::string(key), value); !inserted) {
-      it->second = value;  // one lookup either way
-    }
+    if (value.is_null())
+      index_.erase(key);
+    else
+      index_.insert_or_assign(key, value);
   }
 
   void next_epoch() {

@@ -22,13 +22,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "memvec/kv/index.hpp"
 #include "memvec/kv/value.hpp"
 
 namespace memvec::kv {
@@ -44,19 +43,6 @@ inline constexpr std::size_t kLength = 4;
 inline constexpr std::size_t kType = 8;
 inline constexpr std::size_t kPayload = 9;
 }  // namespace record_offset
-
-// The map behind every journal: heterogeneous lookup, so get(string_view)
-// never builds a std::string.
-// Deliberately not noexcept: libstdc++ then caches each node's hash code,
-// so rehashing and bucket walks never hash a key again (measured: -25%
-// instructions per replayed record).
-struct KeyHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const {
-    return std::hash<std::string_view>{}(s);
-  }
-};
-using Index = std::unordered_map<std::string, Value, KeyHash, std::equal_to<>>;
 
 enum class DataLoss : std::uint8_t { none, partial, total };
 
