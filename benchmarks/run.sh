@@ -10,6 +10,11 @@
 #     memvec get / LMDB get                   goal >= 2
 #     replay records/s                        goal >= 10 M/s
 #     memvec durable set / LevelDB sync=true  goal >= 1
+#   bench_store (ratios of median items/s; store = DoubleBufferedMemMappedKV):
+#     store set / LMDB set, int and string    goal >= 2
+#     store set / LevelDB set, int and string goal >= 2
+#     store get / LMDB get                    goal >= 2
+#     hot-key sets/s (100 keys)               goal >= 2 M/s, files <= 1 MiB
 #   bench_checksum (only when asked for, see MEMVEC_BENCH_SUITES): CRC32C
 #     against XXH3 per input size.
 #
@@ -18,20 +23,20 @@
 #   1 GiB reopen file; 100k keys, 1M replay records, 2k durable writes); the
 #   default quick mode uses 5M / 128 MiB and 20k / 200k / 200.
 #   The flags go to every benchmark binary (a --benchmark_filter too).
-#   MEMVEC_BENCH_SUITES picks the binaries, default "mem_vec kv"; add
+#   MEMVEC_BENCH_SUITES picks the binaries, default "mem_vec kv store"; add
 #   "checksum" for bench_checksum (e.g. MEMVEC_BENCH_SUITES="kv checksum").
 #   MEMVEC_BENCH_BUILD_DIR overrides the build directory.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${MEMVEC_BENCH_BUILD_DIR:-$root/build-bench}
-suites=${MEMVEC_BENCH_SUITES:-"mem_vec kv"}
+suites=${MEMVEC_BENCH_SUITES:-"mem_vec kv store"}
 
 targets=""
 for s in $suites; do
   case $s in
-    mem_vec | kv | checksum) targets="$targets bench_$s" ;;
-    *) echo "run.sh: unknown suite '$s' (mem_vec, kv, checksum)" >&2; exit 2 ;;
+    mem_vec | kv | store | checksum) targets="$targets bench_$s" ;;
+    *) echo "run.sh: unknown suite '$s' (mem_vec, kv, store, checksum)" >&2; exit 2 ;;
   esac
 done
 
@@ -68,18 +73,23 @@ def family(run_name):
 # median items/s (from the median aggregate when repetitions ran, else the
 # median of the single runs).
 times, rates, t_samples, r_samples = {}, {}, {}, {}
+counters = {}  # family -> user counters of its median (or last) run
 for r in runs:
     if r.get("error_occurred"):
         print(f"  ERROR {r['name']}: {r.get('error_message', '')}")
         continue
     name = family(r["run_name"])
     seconds = r["real_time"] * scale[r["time_unit"]]
+    extra = {k: v for k, v in r.items() if k in ("compactions", "disk_bytes", "file_a_bytes",
+                                                  "file_b_bytes")}
     if r.get("run_type") == "aggregate":
         if r.get("aggregate_name") == "median":
+            counters[name] = extra
             times[name] = seconds
             if "items_per_second" in r:
                 rates[name] = r["items_per_second"]
     else:
+        counters.setdefault(name, extra)
         t_samples.setdefault(name, []).append(seconds)
         if "items_per_second" in r:
             r_samples.setdefault(name, []).append(r["items_per_second"])
@@ -116,8 +126,8 @@ if suite == "mem_vec":
     ratio("push_back/boost::interprocess::vector", "push_back/MemVec<FileBackend>",
           "boost::interprocess / file")
 
-elif suite == "kv":
-    print("\nbench_kv medians (items/s, time per iteration):")
+elif suite in ("kv", "store"):
+    print(f"\nbench_{suite} medians (items/s, time per iteration):")
     for name, s in sorted(times.items()):  # by workload (runs were interleaved)
         rate = si(rates[name]) + "/s" if name in rates else "          "
         print(f"  {name:40s} {rate}   {s * 1e3:10.3f} ms")
@@ -137,6 +147,7 @@ elif suite == "kv":
         verdict = "meets" if rates[a] >= goal else "MISSES"
         print(f"  {label:44s} {si(rates[a])}/s   goal >= {si(goal).strip()}/s: {verdict}")
 
+if suite == "kv":
     print("\nratios of median items/s (DESIGN.md §4; memvec = KVJournal<FileBackend>):")
     ratio("set_int/memvec_file", "set_int/lmdb", "memvec set / LMDB set (int)", 2)
     ratio("set_str/memvec_file", "set_str/lmdb", "memvec set / LMDB set (32-byte string)", 2)
@@ -155,6 +166,34 @@ elif suite == "kv":
     ratio("set_int/memvec_anon", "set_int/memvec_file", "memvec anon / file set (int)")
     ratio("durable_set/memvec_file", "durable_set/sqlite_full", "memvec durable / SQLite FULL")
     ratio("durable_set/memvec_file", "durable_set/lmdb_sync", "memvec durable / LMDB synced")
+
+elif suite == "store":
+    def hot(a, label):
+        absolute(a, label, 2e6)
+        c = counters.get(a, {})
+        if "file_a_bytes" in c:
+            biggest = max(c["file_a_bytes"], c["file_b_bytes"])
+            verdict = "meets" if biggest <= 1 << 20 else "MISSES"
+            print(f"  {'':44s} {c.get('compactions', 0):.0f} compactions, files "
+                  f"{c['file_a_bytes'] / 1024:.0f} + {c['file_b_bytes'] / 1024:.0f} KiB"
+                  f"   goal <= 1024 KiB each: {verdict}")
+
+    print("\nratios of median items/s (store = DoubleBufferedMemMappedKV):")
+    ratio("set_int/memvec_store", "set_int/lmdb", "store set / LMDB set (int)", 2)
+    ratio("set_str/memvec_store", "set_str/lmdb", "store set / LMDB set (32-byte string)", 2)
+    ratio("set_int/memvec_store", "set_int/leveldb", "store set / LevelDB set (int)", 2)
+    ratio("set_str/memvec_store", "set_str/leveldb", "store set / LevelDB set (32-byte string)", 2)
+    ratio("get_int/memvec_store", "get_int/lmdb", "store get / LMDB get (txn per get)", 2)
+    hot("hot_keys/memvec_store", "hot-key sets (8 KiB initial journals)")
+    print("for information:")
+    hot("hot_keys/memvec_store_8k_max", "hot-key sets (journals capped at 8 KiB)")
+    ratio("hot_keys/memvec_store", "hot_keys/lmdb", "store hot sets / LMDB hot sets")
+    ratio("hot_keys/memvec_store", "hot_keys/leveldb", "store hot sets / LevelDB hot sets")
+    ratio("hot_keys/memvec_store", "hot_keys/memvec_file", "store hot sets / plain journal")
+    ratio("set_int/memvec_store", "set_int/memvec_file", "store set / plain journal set (int)")
+    ratio("set_str/memvec_store", "set_str/memvec_file", "store set / plain journal set (string)")
+    ratio("get_int/memvec_store", "get_int/memvec_file", "store get / plain journal get")
+    ratio("get_int/memvec_store", "get_int/leveldb", "store get / LevelDB get")
 
 elif suite == "checksum":
     print("\nbench_checksum medians (ns per call; GB/s):")

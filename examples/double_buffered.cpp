@@ -56,10 +56,13 @@ int main(int argc, char** argv) try {
   const auto path_a = dir / "store_a.kv";
   const auto path_b = dir / "store_b.kv";
 
-  // The seed's settings: 1 KiB per journal, switch at 40% usage. (The files
-  // may grow when the live set needs more room: the standby is sized from
-  // the live set, up to StoreOptions::max_size.)
-  const kv::StoreOptions options{.initial_size = 1024, .high_water_mark_ratio = 0.4};
+  // The seed's settings: 1 KiB per journal, switch at 40% usage. The files
+  // may grow when the live set needs more room (the standby is sized from
+  // the live set, up to StoreOptions::max_size); compaction_room = 0 keeps
+  // them small so that the switches show (by default a compaction leaves
+  // 64 KiB of room, to spread the sync each compaction makes).
+  const kv::StoreOptions options{
+      .initial_size = 1024, .high_water_mark_ratio = 0.4, .compaction_room = 0};
   bool ok = true;
   kv::Index written;
   {

@@ -85,7 +85,8 @@ void format_header(std::byte* base, const HeaderSpec& spec, std::uint64_t capaci
   std::memcpy(base, h.data(), sizeof kMagic);
 }
 
-HeaderState validate_header(std::span<const std::byte> bytes, const HeaderSpec& spec) {
+HeaderState validate_header(std::span<const std::byte> bytes, const HeaderSpec& spec,
+                            bool keep_truncated) {
   const std::byte* h = bytes.data();
   const std::size_t n = bytes.size();
   if (n == 0) reject(errc::bad_magic, "empty (open_or_create formats a blank backend)");
@@ -140,10 +141,14 @@ HeaderState validate_header(std::span<const std::byte> bytes, const HeaderSpec& 
   // room the file really has; nothing is written here, and the next growth
   // or shrink rewrites the capacity word from the file's size.
   const std::uint64_t room = n >= spec.data_offset ? (n - spec.data_offset) / spec.elem_size : 0;
-  if (n < spec.data_offset || *length > room)
+  if (n < spec.data_offset || (*length > room && !keep_truncated))
     reject(errc::truncated, std::to_string(n) + " bytes hold " + std::to_string(room) +
                                 " elements, the header's length is " + std::to_string(*length));
-  return {*length, std::min(*capacity, room), *user_word};
+  // Kept on request only (a journal, whose records check themselves, salvages
+  // its prefix this way): the length word stays as it is until the next
+  // commit rewrites it from the held length.
+  const std::uint64_t held = std::min(*length, room);
+  return {held, std::min(*capacity, room), *user_word, *length - held};
 }
 
 }  // namespace memvec::detail

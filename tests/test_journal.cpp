@@ -1462,13 +1462,14 @@ TEMPLATE_TEST_CASE(
   using J = kv::KVJournal<TestType>;
   test::TempDir dir;
   const auto p = dir / "j.mvkv";
-  std::size_t b_off = 0, used = 0;
+  std::size_t b_off = 0, c_off = 0, used = 0;
   {
     auto j =
         J::create(TestType::open(p, {.mode = OpenMode::create_new, .initial_size = 64 * 1024}));
     j.set("a", 1);
     b_off = j.used_bytes();
     j.set("b", "two");
+    c_off = j.used_bytes();
     j.set("c", Value::array({3}));
     used = j.used_bytes();
     j.close();
@@ -1520,12 +1521,9 @@ TEMPLATE_TEST_CASE(
     CHECK(error_of([&] { (void)J::open_or_create(TestType::open(p)); }) == errc::corrupt_header);
     CHECK(test::digest(p) == d);
   }
-  SECTION("a journal cut into its header or committed log is truncated") {
-    // 0 is judged in the test body (bad_magic); the others cut the header
-    // (100), its end (256, no log left) and the last committed byte.
-    const auto which = static_cast<std::size_t>(GENERATE(0, 1, 2, 3));
-    const std::size_t cut =
-        std::array<std::size_t, 4>{0, 100, kDataOffset, kDataOffset + used - 1}[which];
+  SECTION("a journal cut into its header is truncated") {
+    // 0 is judged in the test body (bad_magic); 100 cuts the header.
+    const std::size_t cut = GENERATE(std::size_t{0}, std::size_t{100});
     INFO("truncated to " << cut);
     test::truncate_to(p, cut);
     const auto d = test::digest(p);
@@ -1542,6 +1540,38 @@ TEMPLATE_TEST_CASE(
     }
     CHECK(fs::file_size(p) == cut);
     CHECK(test::digest(p) == d);
+  }
+  SECTION("a journal cut into its committed log opens to the records it holds, loss reported") {
+    // A power cut under process_crash can keep a grown length word but not
+    // the file's new size: the records still there are a valid prefix.
+    const auto which = static_cast<std::size_t>(GENERATE(0, 1, 2));
+    const std::size_t cut = kDataOffset + std::array<std::size_t, 3>{0, b_off, used - 1}[which];
+    const std::size_t valid = std::array<std::size_t, 3>{0, b_off, c_off}[which];
+    const Model want = std::array<Model, 3>{Model{}, Model{{"a", 1}},
+                                            Model{{"a", 1}, {"b", "two"}}}[which];
+    INFO("truncated to " << cut);
+    test::truncate_to(p, cut);
+    const auto d = test::digest(p);
+    for (const OpenMode mode : {OpenMode::open_existing, OpenMode::read_only}) {
+      auto j = J::open(TestType::open(p, {.mode = mode}));
+      CHECK(diff(j, want) == "");
+      CHECK(j.recovery().loss == (want.empty() ? DataLoss::total : DataLoss::partial));
+      // Every committed byte past the valid prefix is counted, held or not.
+      CHECK(j.recovery().bytes_dropped == used - valid);
+      CHECK(j.recovery().first_bad_offset == valid);
+      CHECK(j.recovery().records_dropped >= 1);
+      CHECK(j.recovery().reason.find("short of the committed log") != std::string::npos);
+    }
+    CHECK(test::digest(p) == d);  // opening wrote nothing
+    {
+      auto j = J::open(TestType::open(p));
+      j.set("d", 4);  // publishes the prefix's length, then appends
+    }
+    auto j = J::open(TestType::open(p));
+    Model after = want;
+    after.emplace("d", 4);
+    CHECK(diff(j, after) == "");
+    CHECK(j.recovery().loss == DataLoss::none);
   }
   SECTION("a journal cut only in its free room opens whole, with the room the file has") {
     // The capacity word can reach the disk before the file's new size

@@ -482,20 +482,26 @@ TEST_CASE("store: choose_active over every small combination follows generation 
 }
 
 TEST_CASE(
-    "store: standby_size leaves twice the room the live set needs below the high-water mark") {
+    "store: standby_size leaves room for the live set and max(live set, compaction_room) more "
+    "below the high-water mark") {
   // Hysteresis: a compaction into a journal of standby_size(need) bytes is
-  // followed by at least `need` bytes of fresh writes before the high-water
-  // mark, so a live set near half the file cannot thrash (MMKV's lesson).
+  // followed by at least max(need, compaction_room) bytes of fresh writes
+  // before the high-water mark, so a live set near half the file cannot
+  // thrash (MMKV's lesson) and a tiny hot set does not sync every few writes.
   std::size_t checked = 0;
   Rng rng(7);
   for (const double ratio : {0.05, 0.1, 0.4, 0.5, 0.8, 0.999, 1.0}) {
     for (const std::size_t initial :
          {std::size_t{0}, std::size_t{1024}, std::size_t{4096}, std::size_t{8192}}) {
       for (const std::size_t max : {std::size_t{8192}, std::size_t{65536}, std::size_t{1} << 20,
-                                    std::size_t{1} << 30, std::size_t{100000}}) {
+                                    std::size_t{1} << 30, std::size_t{100000}})
+      for (const std::size_t room : {std::size_t{0}, std::size_t{3000}, std::size_t{65536}}) {
         if (initial > max) continue;
-        const StoreOptions o{
-            .initial_size = initial, .max_size = max, .high_water_mark_ratio = ratio};
+        const StoreOptions o{.initial_size = initial,
+                             .max_size = max,
+                             .high_water_mark_ratio = ratio,
+                             .compaction_room = room};
+        const std::size_t fresh_room = std::min(room, max - kHeaderSize);
         REQUIRE_NOTHROW(memvec::kv::validate(o));
         const std::uint32_t ppm = memvec::kv::detail::ratio_ppm(ratio, "");
         std::vector<std::size_t> needs = {0,
@@ -517,8 +523,8 @@ TEST_CASE(
         std::size_t previous = 0;
         for (const std::size_t need : needs) {
           const std::size_t r = standby_size(need, o);
-          INFO("ratio " << ratio << " initial " << initial << " max " << max << " need " << need
-                        << " -> " << r);
+          INFO("ratio " << ratio << " initial " << initial << " max " << max << " room " << room
+                        << " need " << need << " -> " << r);
           ++checked;
           if (need > max - kHeaderSize) {
             CHECK(r == 0);  // cannot fit even at max_size
@@ -532,25 +538,31 @@ TEST_CASE(
           const bool clamped_down = r == max;
           CHECK((std::has_single_bit(r) || clamped_up || clamped_down));
           // The high-water mark of a journal in r bytes (its log starts past
-          // the 256-byte header) leaves `need` bytes after the snapshot.
+          // the 256-byte header) leaves `fresh` bytes after the snapshot.
+          const std::size_t fresh = std::max(need, fresh_room);
           const std::size_t hwm = memvec::kv::detail::apply_ppm(r - kHeaderSize, ppm);
           if (!clamped_down) {
-            CHECK(hwm >= 2 * need);
+            CHECK(hwm >= need + fresh);
             CHECK(static_cast<double>(r) >=
-                  2.0 * static_cast<double>(need) / ratio + kHeaderSize - 1);
+                  static_cast<double>(need + fresh) / ratio + kHeaderSize - 1);
           }
           // Never oversized: half of it would not have had that room.
           if (!clamped_up && !clamped_down && r / 2 >= kHeaderSize)
-            CHECK(memvec::kv::detail::apply_ppm(r / 2 - kHeaderSize, ppm) <= 2 * need);
+            CHECK(memvec::kv::detail::apply_ppm(r / 2 - kHeaderSize, ppm) <= need + fresh);
         }
       }
     }
   }
   // A few exact values.
-  const StoreOptions hot{.initial_size = 8192};
+  const StoreOptions hot{.initial_size = 8192, .compaction_room = 0};
   CHECK(standby_size(0, hot) == 8192);
-  CHECK(standby_size(1500, hot) == 8192);  // 100 hot keys: their 8 KiB files stay 8 KiB
-  const StoreOptions half{.initial_size = 4096, .max_size = 1 << 20, .high_water_mark_ratio = 0.5};
+  CHECK(standby_size(1500, hot) == 8192);  // 1500 * 2 / 0.8 fits 8 KiB
+  const StoreOptions hot_default{.initial_size = 8192};
+  CHECK(standby_size(1500, hot_default) == 131072);  // 256 + (1500 + 65536) / 0.8 + 1 -> 128 KiB
+  const StoreOptions half{.initial_size = 4096,
+                          .max_size = 1 << 20,
+                          .high_water_mark_ratio = 0.5,
+                          .compaction_room = 0};
   CHECK(standby_size(5000, half) == 32768);  // 256 + 4 * 5000 + 1 -> 32 KiB
   CHECK(standby_size((1 << 20) - 256, half) == (1 << 20));
   CHECK(standby_size((1 << 20) - 255, half) == 0);
@@ -611,7 +623,7 @@ namespace {
 // generation, same keys).
 template <class Fx>
 void seed_example(Fx& fx, int writes, int& switches, int& restarts, std::string& trace) {
-  const StoreOptions o{.initial_size = 1024, .max_size = 1024, .high_water_mark_ratio = 0.4};
+  const StoreOptions o{.initial_size = 1024, .max_size = 1024, .high_water_mark_ratio = 0.4, .compaction_room = 0};
   auto s = fx.open(o);
   REQUIRE(s->active() == 0);
   REQUIRE(s->generation() == 1);
@@ -695,7 +707,7 @@ TEMPLATE_TEST_CASE(
 TEMPLATE_TEST_CASE("store: compact() switches on demand, keeps every key and bumps the generation",
                    "[store]", SpanPair, FilePair, AnonPair) {
   TestType fx;
-  const StoreOptions o{.initial_size = 4096};
+  const StoreOptions o{.initial_size = 4096, .compaction_room = 0};
   auto s = fx.open(o);
   // An empty store compacts too.
   s->compact();
@@ -756,7 +768,7 @@ const char* wipe_name(Wipe w) {
 template <class Fx>
 int wipe_then_restart(Wipe wipe, int pre) {
   Fx fx;
-  const StoreOptions o{.initial_size = 16 * 1024};  // room: the wipe itself never switches
+  const StoreOptions o{.initial_size = 16 * 1024, .compaction_room = 0};  // room: the wipe itself never switches
   Index model;
   int active = -1;
   std::uint64_t gen = 0;
@@ -848,7 +860,7 @@ TEMPLATE_TEST_CASE(
   std::set<int> actives;
   for (int pre = 1; pre <= 2; ++pre) {
     TestType fx;
-    const StoreOptions o{.initial_size = 4096};
+    const StoreOptions o{.initial_size = 4096, .compaction_room = 0};
     Index model;
     int active = -1;
     std::uint64_t gen = 0;
@@ -910,7 +922,7 @@ TEST_CASE(
   // Ratio 1.0: the high-water mark never fires before the journal is full,
   // so only the does-not-fit path can switch here.
   SpanPair fx(4096);
-  const StoreOptions o{.initial_size = 4096, .max_size = 4096, .high_water_mark_ratio = 1.0};
+  const StoreOptions o{.initial_size = 4096, .max_size = 4096, .high_water_mark_ratio = 1.0, .compaction_room = 0};
   auto s = fx.open(o);
   s->set("keep", Value("me"));
   int i = 0;
@@ -952,7 +964,7 @@ namespace {
 // refused write changes nothing.
 template <class Fx>
 void grow_to_max(Fx& fx) {
-  const StoreOptions o{.initial_size = 4096, .max_size = 65536, .high_water_mark_ratio = 0.8};
+  const StoreOptions o{.initial_size = 4096, .max_size = 65536, .high_water_mark_ratio = 0.8, .compaction_room = 0};
   auto s = fx.open(o);
   Index model;
   std::size_t largest_file = 0;
@@ -1024,7 +1036,7 @@ TEMPLATE_TEST_CASE(
 TEMPLATE_TEST_CASE("store: a 10 KB value fits 4 KiB journals with a 1 MiB max_size by growing them",
                    "[store]", FilePair, AnonPair) {
   TestType fx;
-  const StoreOptions o{.initial_size = 4096, .max_size = 1 << 20};
+  const StoreOptions o{.initial_size = 4096, .max_size = 1 << 20, .compaction_room = 0};
   auto s = fx.open(o);
   s->set("small", Value(1));
   const std::string blob(10 * 1000, 'b');
@@ -1054,7 +1066,7 @@ TEMPLATE_TEST_CASE("store: a 10 KB value fits 4 KiB journals with a 1 MiB max_si
 TEST_CASE(
     "store: a compaction that fails after a write committed does not fail the write "
     "(first design defect 6)") {
-  const StoreOptions o{.initial_size = 4096, .max_size = 65536, .high_water_mark_ratio = 0.5};
+  const StoreOptions o{.initial_size = 4096, .max_size = 65536, .high_water_mark_ratio = 0.5, .compaction_room = 0};
   FaultBackend fa(kBlank), fb(kBlank);
   const std::shared_ptr<FaultDisk> disks[2] = {fa.disk(), fb.disk()};
   Store<FaultBackend> s(std::move(fa), std::move(fb), o);
@@ -1110,10 +1122,11 @@ TEST_CASE(
 // 5. No thrashing (MMKV's lesson), and shrinking
 // ============================================================================
 
-TEST_CASE("store: 100 hot keys x 100k sets in 8 KiB journals: few switches, files stay 8 KiB") {
+TEST_CASE("store: 100 hot keys x 100k sets from 8 KiB journals: a few dozen switches, files "
+          "bounded by standby_size") {
   // MMKV rewrote its file 1,000 times per 100k sets in this workload. Here
-  // the standby is sized so that after a compaction at least as many bytes
-  // as the live set can be written before the next one.
+  // each compaction leaves room for compaction_room (64 KiB) of fresh writes,
+  // so the sync it makes is spread over thousands of sets.
   FilePair fx;
   const StoreOptions o{.initial_size = 8192};
   auto s = fx.open(o);
@@ -1121,34 +1134,35 @@ TEST_CASE("store: 100 hot keys x 100k sets in 8 KiB journals: few switches, file
   constexpr int kSets = 100'000;
   std::vector<std::string> keys;
   for (int k = 0; k < kKeys; ++k) keys.push_back("hot-" + std::to_string(k));
-  // The bound, derived: a journal of 8 KiB has a high-water mark H; a
-  // compaction leaves at most S bytes (the largest snapshot of 100 keys);
-  // each set appends at most R bytes. So at least floor((H - S) / R) sets
-  // separate two switches.
+  // The bound, derived: a compaction leaves at most S bytes (the largest
+  // snapshot of 100 keys) in a journal of standby_size(S) bytes whose
+  // high-water mark is H; each set appends at most R bytes. So at least
+  // floor((H - S) / R) sets separate two switches after the first.
   Index widest;
   for (const auto& k : keys) widest[k] = Value(std::int64_t{kSets});
-  const std::size_t H = s->high_water_mark();
   const std::size_t S = snapshot_bytes(widest);
+  const std::size_t file = standby_size(S, o);
+  const std::size_t H = memvec::kv::detail::apply_ppm(
+      file - kHeaderSize, memvec::kv::detail::ratio_ppm(o.high_water_mark_ratio, ""));
   const std::size_t R = record_bytes(keys.back(), Value(std::int64_t{kSets}));
   REQUIRE(H > S + R);
-  const std::size_t per_switch = (H - S) / R;
-  const std::size_t bound = kSets / per_switch + 1;
-  REQUIRE(bound < 1000);  // the derivation alone beats MMKV
+  const std::size_t bound = 1 + kSets / ((H - S) / R) + 1;
+  REQUIRE(bound < 100);
+  REQUIRE(file <= std::size_t{1} << 20);  // DESIGN.md §4: files <= 1 MiB
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < kSets; ++i) {
     s->set(keys[static_cast<std::size_t>(i % kKeys)], Value(std::int64_t{i}));
     if (i % 5000 == 0) {
-      REQUIRE(fx.file_size(0) == 8192);
-      REQUIRE(fx.file_size(1) == 8192);
+      REQUIRE(fx.file_size(0) <= file);
+      REQUIRE(fx.file_size(1) <= file);
     }
   }
   const double secs = seconds_since(t0);
   const std::uint64_t switches = s->switch_count();
   CHECK(switches <= bound);
-  CHECK(switches < 1000);
   CHECK(switches > 0);
-  CHECK(fx.file_size(0) == 8192);
-  CHECK(fx.file_size(1) == 8192);
+  CHECK(fx.file_size(0) <= file);
+  CHECK(fx.file_size(1) <= file);
   CHECK(s->size() == kKeys);
   for (int k = 0; k < kKeys; ++k)
     CHECK(s->get(keys[static_cast<std::size_t>(k)]) == Value(std::int64_t{kSets - kKeys + k}));
@@ -1158,13 +1172,13 @@ TEST_CASE("store: 100 hot keys x 100k sets in 8 KiB journals: few switches, file
   CHECK(s->as_hashmap() == model);
   WARN("hot keys: " << switches << " switches in " << kSets << " sets (bound " << bound
                     << " from H " << H << ", S " << S << ", R " << R << "; MMKV: ~1000), files "
-                    << fx.file_size(0) << " + " << fx.file_size(1) << " bytes, "
-                    << static_cast<double>(kSets) / secs / 1e6 << " M sets/s");
+                    << fx.file_size(0) << " + " << fx.file_size(1) << " bytes (bound " << file
+                    << "), " << static_cast<double>(kSets) / secs / 1e6 << " M sets/s");
 }
 
 TEST_CASE("store: when the live set shrinks, compactions shrink the journal files back") {
   FilePair fx;
-  const StoreOptions o{.initial_size = 4096, .max_size = std::size_t{16} << 20};
+  const StoreOptions o{.initial_size = 4096, .max_size = std::size_t{16} << 20, .compaction_room = 0};
   auto s = fx.open(o);
   Index model;
   for (int i = 0; i < 3000; ++i) {
@@ -1214,12 +1228,10 @@ struct StoreCutStats {
   std::size_t torn_ignored = 0;                   // an unfinished compaction found and ignored
   std::size_t older = 0;                          // process_crash: an earlier call boundary
   std::size_t older_than_writeback = 0;           // ... older than the last full writeback
-  std::size_t refused = 0;                        // process_crash: the reopen threw
   std::size_t continued = 0;                      // reopened stores written, compacted, cut again
   std::size_t switches = 0;
   std::size_t capacity_refusals = 0;
   std::map<std::string, std::size_t> labels;
-  std::map<std::string, std::size_t> refusals;
   std::string summary() const {
     std::ostringstream os;
     os << images << " image pairs (";
@@ -1275,6 +1287,7 @@ void run_store_cuts(Durability durability, std::uint64_t seed, int calls, StoreC
   const StoreOptions o{.initial_size = 4096,
                        .max_size = kLimit,
                        .high_water_mark_ratio = 0.5,
+                       .compaction_room = 0,
                        .durability = durability};
   FaultBackend fa(kBlank, kLimit), fb(kBlank, kLimit);
   const std::shared_ptr<FaultDisk> disks[2] = {fa.disk(), fb.disk()};
@@ -1322,35 +1335,10 @@ void run_store_cuts(Durability durability, std::uint64_t seed, int calls, StoreC
     try {
       r.emplace(std::move(ba), std::move(bb), o);
     } catch (const memvec::Error& e) {
-      if (!power_loss) {
-        // Without power_loss nothing is promised before the first sync():
-        // a power cut shortly after two compactions may keep the header of
-        // the rewritten journal but not the other journal's snapshot (or a
-        // header whose committed length runs past the end the file kept:
-        // truncated; a file short only in its free room opens), and
-        // then no complete journal is left. The store refuses to open rather
-        // than invent a state (a total loss, reported). Never after a sync():
-        // that point is always held by a complete, durable journal.
-        if (e.code() != errc::truncated && e.code() != errc::corrupt_data)
-          return fail(label, std::string("reopen threw: ") + e.what());
-        // truncated only when committed bytes are missing from an image.
-        const auto log_cut = [](const std::vector<std::byte>& im) {
-          if (im.size() < memvec::kHeaderSize) return !im.empty();
-          const auto length = memvec::detail::decode_word(
-              memvec::detail::load_word_raw(im.data(), memvec::header_offset::kLengthWord));
-          return length && *length > im.size() - memvec::kHeaderSize;
-        };
-        if (e.code() == errc::truncated && !log_cut(ia) && !log_cut(ib))
-          return fail(label, std::string("truncated with every committed byte kept: ") + e.what());
-        if (last_synced > 0)
-          return fail(label, "reopen threw after the sync() of call " +
-                                 std::to_string(last_synced) + ": " + e.what());
-        ++st.refused;
-        std::string what = e.what();
-        what = what.substr(what.rfind(": ") + 2);  // the errc's message
-        ++st.refusals[label + ": " + what];
-        return;
-      }
+      // Never, under either durability: a store's first headers are synced
+      // when it is created and every compaction syncs its journal before it
+      // takes over, so a complete journal always survives; a journal whose
+      // file lost its tail opens to its prefix (its loss reported).
       return fail(label, std::string("reopen threw: ") + e.what());
     }
     ++st.reopened;
@@ -1520,42 +1508,57 @@ TEST_CASE(
   CHECK(failures.empty());
   CHECK(st.switches > 50);
   CHECK(st.older > 0);
-  std::ostringstream refusals;
-  for (const auto& [what, n] : st.refusals) refusals << "\n  " << n << " x " << what;
   WARN("store power cuts (process_crash): "
        << st.summary() << "; " << st.reopened << " reopened, each to a call boundary (" << st.older
        << " to an earlier one, none older than the last sync(), " << st.older_than_writeback
        << " older than the last full writeback); " << st.torn_ignored
-       << " ignored a torn compaction; " << st.refused
-       << " refused to open (no complete journal left: a total loss, reported, before any "
-       << "sync(); none after one):" << refusals.str() << "\n"
-       << seconds_since(t0) << " s");
+       << " ignored a torn compaction; none refused to open; " << seconds_since(t0) << " s");
 }
 
 TEST_CASE(
     "store: process_crash: a sync() point survives a power cut after later compactions "
-    "recycled the journal that held it") {
+    "recycled the journal that held it, in the same process or a later one") {
   // sync() is the durable point of process_crash (docs/DURABILITY.md). Two
   // compactions later the journal that held it is rewritten; if the power
   // fails while only part of that rewrite reached the disk, the other
   // journal must already be durable, or nothing of the synced state is left.
-  const StoreOptions o{.initial_size = 4096, .max_size = 65536, .high_water_mark_ratio = 0.5};
+  // A store opened later (a new process) knows nothing of that sync(), so
+  // its compactions must keep the promise too.
+  const bool new_process = GENERATE(false, true);
+  INFO((new_process ? "compactions by a later process" : "compactions by the same store"));
+  const StoreOptions o{.initial_size = 4096, .max_size = 65536, .high_water_mark_ratio = 0.5, .compaction_room = 0};
   FaultBackend fa(kBlank), fb(kBlank);
-  const std::shared_ptr<FaultDisk> disks[2] = {fa.disk(), fb.disk()};
-  Store<FaultBackend> s(std::move(fa), std::move(fb), o);
-  disks[0]->sync_all();
-  disks[1]->sync_all();
+  std::shared_ptr<FaultDisk> disks[2] = {fa.disk(), fb.disk()};
+  std::optional<Store<FaultBackend>> s;
+  s.emplace(std::move(fa), std::move(fb), o);
   Index model;
+  // Values of 600 bytes: journals of several pages, so that a power cut can
+  // keep some pages of a rewrite and not others.
   for (int i = 0; i < 12; ++i) {
-    s.set(key_n(i), Value(std::string(100, 's')));
-    model[key_n(i)] = Value(std::string(100, 's'));
+    s->set(key_n(i), Value(std::string(600, 's')));
+    model[key_n(i)] = Value(std::string(600, 's'));
   }
-  s.sync();
+  s->sync();
+  if (new_process) {
+    // The process exits: the page cache keeps every byte, the disk keeps
+    // what was synced. A power cut then drops what the next one leaves
+    // unsynced.
+    std::vector<std::byte> images[2] = {disks[0]->cut({CutMode::keep_all}),
+                                        disks[1]->cut({CutMode::keep_all})};
+    s.reset();
+    FaultBackend ra{std::span<const std::byte>(images[0])},
+        rb{std::span<const std::byte>(images[1])};
+    disks[0] = ra.disk();
+    disks[1] = rb.disk();
+    s.emplace(std::move(ra), std::move(rb), o);
+    REQUIRE(s->as_hashmap() == model);
+  }
   const Index synced = model;
+  const int synced_journal = s->active();
   std::vector<Index> later{model};  // every state from the sync point on
-  s.compact();                      // A -> B: A, the synced journal, untouched
+  s->compact();                     // the synced journal untouched
   for (int i = 0; i < 5; ++i) {
-    s.set(key_n(100 + i), Value(i));
+    s->set(key_n(100 + i), Value(i));
     model[key_n(100 + i)] = Value(i);
     later.push_back(model);
   }
@@ -1582,19 +1585,20 @@ TEST_CASE(
       }
     }
   };
-  // B -> A rewrites A. Cut inside it (at each sync and resize) and after it.
+  // The second compaction rewrites the synced journal. Cut inside it (at
+  // each sync and resize) and after it.
   for (auto& d : disks) {
     d->on_sync = [&](FaultDisk&, std::size_t, std::size_t) { check_now("inside the compaction"); };
     d->on_resize = [&](FaultDisk&, std::size_t) { check_now("inside the compaction"); };
   }
-  s.compact();
+  s->compact();
   for (auto& d : disks) {
     d->on_sync = nullptr;
     d->on_resize = nullptr;
   }
-  REQUIRE(s.active() == 0);
+  REQUIRE(s->active() == synced_journal);  // rewritten by this second compaction
   check_now("after the compaction");
-  s.set("one-more", Value(1));
+  s->set("one-more", Value(1));
   model["one-more"] = Value(1);
   later.push_back(model);
   check_now("after a write");
@@ -1653,7 +1657,7 @@ TEST_CASE(
   Rng rng(seed);
   FilePair fx;
   // Small journals at ratio 0.5: a switch every hundred calls or so.
-  const StoreOptions o{.initial_size = 4096, .max_size = 1 << 20, .high_water_mark_ratio = 0.5};
+  const StoreOptions o{.initial_size = 4096, .max_size = 1 << 20, .high_water_mark_ratio = 0.5, .compaction_room = 0};
   Mix mix;
   mix.set = 600;
   mix.erase = 150;
@@ -1800,7 +1804,7 @@ TEST_CASE(
   constexpr int kKeys = 64;
   constexpr int kReaders = 4;
   constexpr std::uint64_t kMinWrites = 3000;
-  const StoreOptions o{.initial_size = 4096, .max_size = 1 << 20, .high_water_mark_ratio = 0.5};
+  const StoreOptions o{.initial_size = 4096, .max_size = 1 << 20, .high_water_mark_ratio = 0.5, .compaction_room = 0};
   Store<AnonBackend> s(AnonBackend{}, AnonBackend{}, o);
   std::vector<std::string> keys;
   for (int k = 0; k < kKeys; ++k) keys.push_back("t" + std::to_string(k));
@@ -1976,7 +1980,7 @@ TEST_CASE(
     "store: a second writer process gets errc::locked; a read_only open sees the same "
     "content and refuses every write with errc::read_only (first design defect 9)") {
   FilePair fx;
-  const StoreOptions o{.initial_size = 4096};
+  const StoreOptions o{.initial_size = 4096, .compaction_room = 0};
   StoreOptions ro = o;
   ro.read_only = true;
   auto s = fx.open(o);
@@ -2056,7 +2060,7 @@ std::size_t op_record_bytes(const Op& op) {
 
 template <class Fx>
 void model_run(Fx& fx, std::uint64_t seed, int steps) {
-  const StoreOptions o{.initial_size = 2048, .max_size = 65536, .high_water_mark_ratio = 0.6};
+  const StoreOptions o{.initial_size = 2048, .max_size = 65536, .high_water_mark_ratio = 0.6, .compaction_room = 0};
   Mix mix;
   mix.set = 500;
   mix.erase = 150;

@@ -64,9 +64,12 @@ struct HeaderSpec {
 };
 
 struct HeaderState {
-  std::uint64_t length;
+  std::uint64_t length;    // committed elements present (see missing)
   std::uint64_t capacity;  // effective: min(capacity word, room the backend has)
   std::uint64_t user_word;
+  // Committed elements the backend no longer holds; nonzero only when
+  // validation was asked to keep a truncated backend's prefix.
+  std::uint64_t missing = 0;
 };
 
 namespace detail {
@@ -112,7 +115,11 @@ void format_header(std::byte* base, const HeaderSpec& spec, std::uint64_t capaci
 // capacity is the effective one: min(capacity word, elements the backend
 // holds), since a file may be shorter than its capacity word as long as every
 // committed element is there (truncated only when length exceeds the room).
-HeaderState validate_header(std::span<const std::byte> bytes, const HeaderSpec& spec);
+// keep_truncated: a backend shorter than the committed length (but holding
+// the whole header) yields the elements it holds, and `missing`, instead of
+// errc::truncated.
+HeaderState validate_header(std::span<const std::byte> bytes, const HeaderSpec& spec,
+                            bool keep_truncated = false);
 
 }  // namespace detail
 }  // namespace memvec

@@ -52,6 +52,12 @@ struct VecOptions {
   // Written into the header's user area when formatting (at most
   // kUserAreaSize bytes); ignored when opening an existing vector.
   std::span<const std::byte> user_area = {};
+  // open(): a backend that lost committed elements off its end (a power cut
+  // under process_crash can persist a grown length but not the file's new
+  // size) opens with the elements it holds instead of throwing
+  // errc::truncated; missing_on_open() tells how many were lost. For
+  // clients that verify their own contents (the KV journal does).
+  bool keep_truncated = false;
 };
 
 template <class T, Backend B = AnonBackend, std::uint64_t Tag = TypeTag<T>::value>
@@ -95,15 +101,18 @@ class MemVec {
   static MemVec open(B backend, VecOptions options = {}) {
     MemVec v(std::move(backend), options.durability);
     const HeaderState st = detail::validate_header(
-        std::span<const std::byte>(std::as_const(v.backend_).data(), v.backend_.size()), kSpec);
+        std::span<const std::byte>(std::as_const(v.backend_).data(), v.backend_.size()), kSpec,
+        options.keep_truncated);
     check_alignment(std::as_const(v.backend_).data());
     v.attach(st.length, st.capacity);
+    v.missing_on_open_ = st.missing;
     return v;
   }
 
   // What open() checks, without taking the backend: throws the same errc.
-  static HeaderState validate(const B& backend) {
-    const HeaderState st = detail::validate_header({backend.data(), backend.size()}, kSpec);
+  static HeaderState validate(const B& backend, bool keep_truncated = false) {
+    const HeaderState st =
+        detail::validate_header({backend.data(), backend.size()}, kSpec, keep_truncated);
     check_alignment(backend.data());
     return st;
   }
@@ -122,7 +131,8 @@ class MemVec {
         size_(std::exchange(other.size_, 0)),
         capacity_(std::exchange(other.capacity_, 0)),
         durability_(other.durability_),
-        writable_(std::exchange(other.writable_, false)) {}
+        writable_(std::exchange(other.writable_, false)),
+        missing_on_open_(other.missing_on_open_) {}
   MemVec& operator=(MemVec&& other) noexcept {
     if (this == &other) return *this;
     backend_ = std::move(other.backend_);
@@ -131,6 +141,7 @@ class MemVec {
     capacity_ = std::exchange(other.capacity_, 0);
     durability_ = other.durability_;
     writable_ = std::exchange(other.writable_, false);
+    missing_on_open_ = other.missing_on_open_;
     return *this;
   }
   MemVec(const MemVec&) = delete;
@@ -252,6 +263,8 @@ class MemVec {
   }
   Durability durability() const noexcept { return durability_; }
   void set_durability(Durability d) noexcept { durability_ = d; }
+  // Committed elements the backend had lost when opened (keep_truncated).
+  size_type missing_on_open() const noexcept { return missing_on_open_; }
   // The header's user area: the bytes given to create(), zero-padded. Not
   // on a closed or moved-from vector.
   std::span<const std::byte, kUserAreaSize> user_area() const noexcept {
@@ -306,14 +319,7 @@ class MemVec {
 
   // The header's words are single 8-byte stores only at 8-aligned
   // addresses; the elements need alignof(T).
-  static void check_alignment(const std::byte* base) {
-    const auto addr = reinterpret_cast<std::uintptr_t>(base);
-    if (addr % 8 != 0 || (addr + kSpec.data_offset) % alignof(T) != 0)
-      throw Error(errc::invalid_argument,
-                  "MemVec: backend memory at " + std::to_string(addr) +
-                      " is not aligned (8 for the header, " + std::to_string(alignof(T)) +
-                      " for T)");
-  }
+  static void check_alignment(const std::byte* base);
 
   void attach(size_type length, size_type capacity) {
     size_ = length;
@@ -381,6 +387,7 @@ class MemVec {
   size_type capacity_ = 0;
   Durability durability_ = Durability::process_crash;
   bool writable_ = false;
+  size_type missing_on_open_ = 0;
 };
 
 }  // namespace memvec

@@ -5,6 +5,15 @@
 namespace memvec {
 
 template <class T, Backend B, std::uint64_t Tag>
+void MemVec<T, B, Tag>::check_alignment(const std::byte* base) {
+  const auto addr = reinterpret_cast<std::uintptr_t>(base);
+  if (addr % 8 != 0 || (addr + kSpec.data_offset) % alignof(T) != 0)
+    throw Error(errc::invalid_argument, "MemVec: backend memory at " + std::to_string(addr) +
+                                            " is not aligned (8 for the header, " +
+                                            std::to_string(alignof(T)) + " for T)");
+}
+
+template <class T, Backend B, std::uint64_t Tag>
 void MemVec<T, B, Tag>::shrink_to_fit() {
   require_writable("shrink_to_fit");
   const size_type bytes = round_up_to_pages(kSpec.data_offset + size_ * sizeof(T));

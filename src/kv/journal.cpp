@@ -85,4 +85,21 @@ std::uint64_t now_unix_ns() noexcept {
                                         .count());
 }
 
+void add_missing_tail(Recovery& r, std::uint64_t held_end, std::uint64_t missing) {
+  const std::string note = "the backend ends " + std::to_string(missing) +
+                           " bytes short of the committed log (its length reached the disk, "
+                           "not its size)";
+  if (r.loss == DataLoss::none) {
+    // The held bytes replayed whole: what is lost starts at their end, and
+    // at least one record was in it.
+    r.loss = r.records_replayed == 0 ? DataLoss::total : DataLoss::partial;
+    r.records_dropped = 1;
+    r.first_bad_offset = held_end;
+    r.reason = note + "; the records from log offset " + std::to_string(held_end) + " on are lost";
+  } else {
+    r.reason = note + "; " + r.reason;
+  }
+  r.bytes_dropped += missing;
+}
+
 }  // namespace memvec::kv::detail

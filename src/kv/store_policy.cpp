@@ -1,5 +1,6 @@
 #include "memvec/kv/store_policy.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <string>
 
@@ -22,8 +23,13 @@ std::size_t standby_size(std::size_t need, const StoreOptions& options) {
   const std::size_t ppm = detail::ratio_ppm(options.high_water_mark_ratio, "");
   const std::size_t max_data = options.max_size > kHeaderSize ? options.max_size - kHeaderSize : 0;
   if (need > max_data) return 0;
-  // Room so that `need` sits at half the high-water mark: need * 2 / ratio.
-  const std::size_t room = need / ppm * 2'000'000 + (need % ppm) * 2'000'000 / ppm + 1;
+  // Room so that `need` sits at half the high-water mark (need * 2 / ratio),
+  // and so that compaction_room bytes fit above it ((need + room) / ratio).
+  const auto over_ratio = [ppm](std::size_t bytes) {
+    return bytes / ppm * 1'000'000 + (bytes % ppm) * 1'000'000 / ppm + 1;
+  };
+  const std::size_t fresh = std::max(need, std::min(options.compaction_room, max_data));
+  const std::size_t room = over_ratio(need + fresh);
   std::size_t total = kHeaderSize + room;
   total = total > (std::size_t{1} << 62) ? options.max_size : std::bit_ceil(total);
   if (total < options.initial_size) total = options.initial_size;

@@ -5,16 +5,16 @@
 // into the standby and the roles swap; a write that does not fit compacts
 // first and retries. Switch protocol (store_policy.hpp): the standby is
 // rewritten with generation = active + 1, starting with one snapshot record
-// of the live set, made durable to the durability option's level, and only
-// then becomes active; the old journal is untouched until the next switch.
+// of the live set, synced (whatever the durability option), and only then
+// becomes active; the old journal is untouched until the next switch.
 // Reopen takes the newest complete generation — never wall-clock time.
 // clear() is a compaction to an empty snapshot, so no restart can bring a
 // cleared or deleted key back from the other journal.
 //
-// Sizing: the standby gets twice the room the high-water mark needs for the
-// live set (a power of two within [initial_size, max_size]), so a small hot
-// set does not compact every few writes, and a shrinking live set shrinks
-// the files back. A write whose live set cannot fit even at max_size throws
+// Sizing: the standby's high-water mark leaves room for as many fresh bytes
+// as the live set takes, and for at least StoreOptions::compaction_room (a
+// power of two within [initial_size, max_size]), so a small hot set does not
+// compact every few writes, and a shrinking live set shrinks the files back. A write whose live set cannot fit even at max_size throws
 // errc::capacity_exceeded, nothing lost, the store still usable.
 //
 // Threads: safe to share. Readers (get, contains, size, as_hashmap, ...) run
@@ -73,6 +73,10 @@ class DoubleBufferedKV {
       active_ = 0;  // both blank: a new store
       journals_[0].emplace(create_journal(std::move(backends[0]), 1));
       journals_[1].emplace(create_journal(std::move(backends[1]), 0));
+      // Durable from the start: a power cut can then never leave a header
+      // that half reached the disk next to a compaction that did not.
+      journals_[0]->sync();
+      journals_[1]->sync();
     }
     const int standby = 1 - active_;
     if (!journals_[standby]) spare_.emplace(std::move(backends[standby]));
@@ -112,16 +116,12 @@ class DoubleBufferedKV {
     std::unique_lock lock(mutex_);
     compact_locked(active_journal().as_hashmap(), 0);
   }
-  // Makes the current state durable. Under process_crash it also makes every
-  // later compaction of this store object sync its new journal before the
-  // switch: a compaction may later rewrite the journal that holds this sync
-  // point, and the other one must be durable by then. (A store object opened
-  // later does not know of this sync(): its compactions sync only once it
-  // calls sync() itself.)
+  // Makes the current state durable: no later power cut reopens the store
+  // older than this (compactions sync their journal, so one complete,
+  // durable journal always holds at least this state).
   void sync() {
     std::unique_lock lock(mutex_);
     active_journal().sync();
-    synced_ = true;
   }
 
   // --- reads ----------------------------------------------------------------------
@@ -238,7 +238,6 @@ class DoubleBufferedKV {
   std::optional<B> spare_;  // the standby's backend when it holds no journal
   int active_ = 0;
   std::uint64_t switch_count_ = 0;
-  bool synced_ = false;  // sync() was called: compactions sync (see sync())
   Recovery recovery_;
   std::optional<Error> last_compaction_error_;
 };

@@ -31,11 +31,13 @@ void DoubleBufferedKV<B>::compact_locked(const Index& live, std::size_t extra) {
       // One record: the compaction is complete exactly when it commits (and
       // under power_loss, its commit synced the record, then the header).
       next.write_snapshot(live);
-      // After a sync() the journal that holds the sync point may be the next
-      // one a compaction rewrites: the journal taking over must be durable
-      // first, or a power cut in that rewrite leaves neither (power_loss
-      // synced it already).
-      if (synced_ && options_.durability != Durability::power_loss) next.sync();
+      // Synced whatever the durability (LevelDB syncs its compaction output
+      // too): the next compaction rewrites the journal active now, which may
+      // be the only durable one, so the journal taking over must be durable
+      // before that, or a power cut inside that rewrite leaves no complete
+      // journal, and a sync() point, even one made by an earlier process,
+      // would be lost. compaction_room spreads this sync over many writes.
+      if (options_.durability != Durability::power_loss) next.sync();
     } catch (...) {
       spare_.emplace(std::move(next).release_backend());
       throw;

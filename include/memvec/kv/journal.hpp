@@ -69,6 +69,9 @@ std::uint64_t now_unix_ns() noexcept;
 std::uint64_t random_epoch();
 // One past the last non-zero byte of `bytes` (0 when all are zero).
 std::size_t nonzero_end(std::span<const std::byte> bytes) noexcept;
+// Adds to `r` the `missing` committed bytes the backend no longer held past
+// `held_end` (the log bytes it still had).
+void add_missing_tail(Recovery& r, std::uint64_t held_end, std::uint64_t missing);
 }  // namespace detail
 
 template <Backend B>
@@ -92,13 +95,16 @@ class KVJournal {
   }
   static KVJournal open(B backend, JournalOptions options = {}) {
     detail::ratio_ppm(options.high_water_mark_ratio, "high_water_mark_ratio");
-    Log log = Log::open(std::move(backend), {options.durability});
+    // A log that lost its tail to a power cut (the length word reached the
+    // disk, the file's new size did not) still holds a valid prefix: keep
+    // it and report the rest, as for any damage inside the committed log.
+    Log log = Log::open(std::move(backend), {options.durability, {}, true});
     const JournalMeta meta = detail::decode_meta(log.user_area());
     return KVJournal(std::move(log), options, meta);
   }
   // What open() checks, without taking the backend: throws the same errc.
   static JournalMeta validate(const B& backend) {
-    Log::validate(backend);
+    Log::validate(backend, true);
     return detail::decode_meta(
         std::span<const std::byte>(backend.data() + header_offset::kUserArea, kUserAreaSize));
   }
@@ -218,6 +224,8 @@ class KVJournal {
     valid_end_ = r.valid_end;
     first_type_ = r.first_type;
     recovery_ = std::move(r.recovery);
+    if (log_.missing_on_open() > 0)
+      detail::add_missing_tail(recovery_, log_.size(), log_.missing_on_open());
   }
 
   void apply(std::string_view key, const Value& value) {
@@ -264,7 +272,9 @@ class KVJournal {
       std::memset(log_.data() + valid_end_, 0, end - valid_end_);
       log_.sync(valid_end_, end - valid_end_);
     }
-    if (valid_end_ < log_.size()) log_.resize(valid_end_);
+    // Also when the backend lost the log's tail: the length word still
+    // counts the lost bytes until this publishes the prefix's.
+    if (valid_end_ < log_.size() || log_.missing_on_open() > 0) log_.resize(valid_end_);
     tail_clean_ = true;
   }
 

@@ -27,6 +27,11 @@ struct StoreOptions {
   std::size_t initial_size = 64 * 1024;  // bytes per journal when created
   std::size_t max_size = 1ull << 30;     // bytes a journal may grow to
   double high_water_mark_ratio = 0.8;
+  // A compaction leaves room for at least this many bytes of fresh writes
+  // below the high-water mark (within max_size). Every compaction syncs its
+  // new journal once, whatever the durability, so this spreads the cost of
+  // that sync over many writes; 0 sizes the standby from the live set alone.
+  std::size_t compaction_room = 64 * 1024;
   Durability durability = Durability::process_crash;
   // DoubleBufferedKV<FileBackend>::open only: open both files read-only
   // (shared locks; every write throws errc::read_only).

@@ -4,8 +4,8 @@
 //
 // Switch protocol, in one sentence: the standby journal is rewritten with
 // generation = active generation + 1 whose first record is a snapshot of the
-// live set, made durable to the level of the durability option, and only
-// then becomes active; on reopen the newest complete generation wins.
+// live set, synced, and only then becomes active; on reopen the newest
+// complete generation wins.
 #pragma once
 
 #include <cstddef>
@@ -31,8 +31,9 @@ struct JournalCandidate {
 int choose_active(const JournalCandidate& a, const JournalCandidate& b) noexcept;
 
 // Total backend bytes for a standby that must hold `need` bytes of records:
-// twice the room the high-water mark needs (so a compaction is followed by
-// at least as many bytes of fresh writes: no thrashing), a power of two,
+// a high-water mark at or above need + max(need, compaction_room) (so a
+// compaction is followed by at least as many bytes of fresh writes as it
+// copied, and by enough to amortize its sync: no thrashing), a power of two,
 // at least options.initial_size and at most options.max_size. Returns 0 when
 // `need` cannot fit even at max_size.
 std::size_t standby_size(std::size_t need, const StoreOptions& options);
