@@ -930,7 +930,7 @@ TEMPLATE_TEST_CASE(
   o.durability = memvec::Durability::power_loss;
   Harness<TestType> h;
   auto& j = h.create(0, o);
-  CHECK(j.log().durability() == memvec::Durability::power_loss);
+  CHECK(j.durability() == memvec::Durability::power_loss);
   Model m;
   std::uint64_t records = 0;
   for (int i = 0; i < 200; ++i) {
@@ -959,7 +959,7 @@ TEMPLATE_TEST_CASE(
   j.sync();
   CHECK(diff(j, m) == "");
   auto& r = h.reopen();
-  CHECK(r.log().durability() == memvec::Durability::power_loss);
+  CHECK(r.durability() == memvec::Durability::power_loss);
   CHECK(diff(r, m) == "");
   CHECK(r.recovery().loss == DataLoss::none);
   CHECK(r.recovery().records_replayed == records);

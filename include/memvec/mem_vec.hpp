@@ -261,6 +261,11 @@ class MemVec {
     count = std::min(count, capacity_ - first);
     backend_.sync(kSpec.data_offset + first * sizeof(T), count * sizeof(T));
   }
+  // The header and elements [0, n) in one backend sync: one flush where a
+  // client that checksums its elements needs no ordering between the two.
+  void sync_through(size_type n) {
+    backend_.sync(0, kSpec.data_offset + std::min(n, capacity_) * sizeof(T));
+  }
   Durability durability() const noexcept { return durability_; }
   void set_durability(Durability d) noexcept { durability_ = d; }
   // Committed elements the backend had lost when opened (keep_truncated).

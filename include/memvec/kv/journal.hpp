@@ -6,10 +6,14 @@
 // get/find/contains/as_hashmap read that.
 //
 // Durability (JournalOptions::durability): process_crash (default) survives
-// any process crash with no syscall per write; power_loss syncs each commit
-// (record bytes, then the length, then the header) so every returned write
-// survives power loss. Without power_loss, a power cut reopens to a valid
-// prefix and recovery() says how much was dropped.
+// any process crash with no syscall per write; power_loss makes each commit
+// durable before it returns, with one flush of the header and the new record
+// together, so every returned write survives power loss. (MemVec orders two
+// flushes, elements then length, because its elements carry no checksum; a
+// record does, so a power cut inside the one flush can at worst tear the
+// record in flight, which never returned: reopen drops it and reports it.)
+// Without power_loss, a power cut reopens to a valid prefix and recovery()
+// says how much was dropped.
 //
 // Errors: bad options, keys that are not UTF-8, NaN/infinite numbers throw
 // errc::invalid_argument; a write that does not fit (fixed backend, max_size)
@@ -88,7 +92,7 @@ class KVJournal {
     // the same generation (a standby re-made after a lost header, create()
     // over an old journal) must not let the old records validate.
     log.set_user_word(detail::random_epoch());
-    KVJournal j(std::move(log), options, meta);
+    KVJournal j(std::move(log), options, meta);  // the format is synced under power_loss
     j.tail_clean_ = true;  // a fresh epoch: nothing past 0 can validate
     j.synced_ = false;     // nothing durable to protect yet
     return j;
@@ -98,7 +102,7 @@ class KVJournal {
     // A log that lost its tail to a power cut (the length word reached the
     // disk, the file's new size did not) still holds a valid prefix: keep
     // it and report the rest, as for any damage inside the committed log.
-    Log log = Log::open(std::move(backend), {options.durability, {}, true});
+    Log log = Log::open(std::move(backend), {Durability::process_crash, {}, true});
     const JournalMeta meta = detail::decode_meta(log.user_area());
     return KVJournal(std::move(log), options, meta);
   }
@@ -160,13 +164,14 @@ class KVJournal {
     log_.clear();
     next_epoch();
     index_.clear();
-    if (synced_ && log_.durability() != Durability::power_loss) log_.sync();
+    if (synced_ || durability_ == Durability::power_loss) log_.sync_through(0);
     synced_ = false;
   }
   void sync() {
     log_.sync();
     synced_ = true;
   }
+  Durability durability() const noexcept { return durability_; }
 
   // --- reads: from the index, never from the log -------------------------------
   std::optional<Value> get(std::string_view key) const {
@@ -218,7 +223,11 @@ class KVJournal {
       : log_(std::move(log)),
         meta_(meta),
         options_(options),
-        hwm_ppm_(detail::ratio_ppm(options.high_water_mark_ratio, "high_water_mark_ratio")) {
+        hwm_ppm_(detail::ratio_ppm(options.high_water_mark_ratio, "high_water_mark_ratio")),
+        durability_(options.durability) {
+    // The log itself never syncs: commit() makes a record durable with one
+    // flush of its own (see the durability paragraph above).
+    log_.set_durability(Durability::process_crash);
     seed_ = record_seed(meta_.generation, log_.user_word());
     ReplayResult r = replay({log_.data(), log_.size()}, seed_, index_);
     valid_end_ = r.valid_end;
@@ -250,6 +259,7 @@ class KVJournal {
     if (log_.empty()) first_type_ = static_cast<std::uint8_t>(record[record_offset::kType]);
     log_.append(record);
     valid_end_ = log_.size();
+    if (durability_ == Durability::power_loss) log_.sync_through(log_.size());
   }
 
   // The first mutation after open(). Past the valid prefix may lie frames of
@@ -313,6 +323,7 @@ class KVJournal {
   JournalMeta meta_;
   JournalOptions options_;
   std::uint32_t hwm_ppm_;
+  Durability durability_;
   std::uint32_t seed_ = 0;
   std::size_t valid_end_ = 0;
   bool tail_clean_ = false;  // see clean_tail(); true once done, or after create()
