@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "memvec/memvec.hpp"
+#include "backend_factory.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;
@@ -539,6 +540,40 @@ TEST_CASE("header: a file cut into its committed bytes is truncated, one cut int
     CHECK(v[2] == 7u);
     for (std::size_t i = 3; i < v.size(); ++i) CHECK(v[i] == i);
   }
+}
+
+TEST_CASE("header: keep_truncated opens a file cut into its elements with those it holds, "
+          "says how many are missing, and the next push publishes the shorter length") {
+  test::TempDir dir;
+  const auto p = dir / "v.mv";
+  write_u32_file(p);  // 3 committed elements: 0x11223344, 0xDEADBEEF, 7
+  test::truncate_to(p, 256 + 2 * 4 + 2);  // the 3rd element half gone
+  const auto d = test::digest(p);
+  const memvec::VecOptions keep{.keep_truncated = true};
+  // Without the option: truncated, as ever.
+  CHECK(test::error_of([&] { (void)U32File::open(FileBackend::open(p)); }) == errc::truncated);
+  {
+    auto v = U32File::open(FileBackend::open(p, {.mode = OpenMode::read_only}), keep);
+    CHECK(v.size() == 2);
+    CHECK(v.missing_on_open() == 1);
+    CHECK(v[0] == 0x11223344u);
+    CHECK(v[1] == 0xDEADBEEFu);
+  }
+  CHECK(test::digest(p) == d);  // opening wrote nothing
+  {
+    auto v = U32File::open(FileBackend::open(p), keep);
+    v.push_back(9);
+  }
+  {
+    auto v = U32File::open(FileBackend::open(p));  // whole again: no option needed
+    CHECK(v.missing_on_open() == 0);
+    REQUIRE(v.size() == 3);
+    CHECK(v[2] == 9u);
+  }
+  // A cut into the header is still no vector at all.
+  test::truncate_to(p, 100);
+  const auto code = test::error_of([&] { (void)U32File::open(FileBackend::open(p), keep); });
+  CHECK(code == errc::truncated);
 }
 
 TEST_CASE("header: an empty file given to open() is bad_magic and stays empty") {
