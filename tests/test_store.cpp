@@ -1112,6 +1112,7 @@ TEST_CASE(
   CHECK(s.switch_count() == 1);
   CHECK(s.active() == 1);
   CHECK(s.as_hashmap() == model);
+  CHECK(s.last_compaction_error() == std::nullopt);  // a compaction succeeded since
   s.set("big", Value(std::string(3000, 'z')));
   model["big"] = Value(std::string(3000, 'z'));
   CHECK(s.as_hashmap() == model);

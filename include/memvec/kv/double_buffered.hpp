@@ -25,7 +25,8 @@
 // opens see a consistent snapshot (writers are excluded meanwhile).
 //
 // Errors: like KVJournal. A compaction that fails after a write committed is
-// not reported as the write's failure; last_compaction_error() tells.
+// not reported as the write's failure; last_compaction_error() tells, until
+// a compaction succeeds.
 #pragma once
 
 #include <filesystem>
@@ -240,6 +241,7 @@ class DoubleBufferedKV {
   std::uint64_t switch_count_ = 0;
   Recovery recovery_;
   std::optional<Error> last_compaction_error_;
+  RecordWriter snapshot_;  // compaction's buffer, kept for its capacity
 };
 
 using DoubleBufferedMemMappedKV = DoubleBufferedKV<FileBackend>;

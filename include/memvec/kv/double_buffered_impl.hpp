@@ -10,7 +10,10 @@ namespace memvec::kv {
 template <Backend B>
 void DoubleBufferedKV<B>::compact_locked(const Index& live, std::size_t extra) {
   const int standby = 1 - active_;
-  const std::size_t need = snapshot_bytes(live) + extra;
+  // Encoded once: its size sizes the standby, its bytes are the snapshot.
+  snapshot_.begin(kRecordSnapshot);
+  for (const auto& [key, value] : live) snapshot_.add(key, value);
+  const std::size_t need = snapshot_.size() + 1 + extra;  // + the object's end marker
   const std::size_t want = standby_size(need, options_);
   if (want == 0)
     throw Error(errc::capacity_exceeded, "DoubleBufferedKV: the live set needs " +
@@ -29,8 +32,8 @@ void DoubleBufferedKV<B>::compact_locked(const Index& live, std::size_t extra) {
                                    active_journal().generation() + 1);
     try {
       // One record: the compaction is complete exactly when it commits (and
-      // under power_loss, its commit synced the record, then the header).
-      next.write_snapshot(live);
+      // under power_loss, its commit synced the record and the header).
+      next.commit_snapshot(snapshot_);
       // Synced whatever the durability (LevelDB syncs its compaction output
       // too): the next compaction rewrites the journal active now, which may
       // be the only durable one, so the journal taking over must be durable
@@ -47,8 +50,15 @@ void DoubleBufferedKV<B>::compact_locked(const Index& live, std::size_t extra) {
     if (!journals_[standby] && !spare_) spare_.emplace(std::move(backend));
     throw;
   }
+  // Nothing below throws. The new journal takes the live set, moved from the
+  // old active journal (now the standby, never read again before it is
+  // recycled). The only other caller, clear(), passes an empty map: the new
+  // journal's index is empty already.
+  Journal& old = *journals_[active_];
+  if (&live == &old.index_) journals_[standby]->index_ = std::move(old.index_);
   active_ = standby;
   ++switch_count_;
+  last_compaction_error_.reset();
 }
 
 template <Backend B>

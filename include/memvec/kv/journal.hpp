@@ -79,6 +79,9 @@ void add_missing_tail(Recovery& r, std::uint64_t held_end, std::uint64_t missing
 }  // namespace detail
 
 template <Backend B>
+class DoubleBufferedKV;
+
+template <Backend B>
 class KVJournal {
  public:
   using Log = MemVec<std::byte, B, kJournalTypeTag>;
@@ -252,9 +255,10 @@ class KVJournal {
   // Seals the record in writer_ and appends it: the MemVec length store
   // inside append() is the commit. Everything before it may throw and leaves
   // the journal's contents as they were.
-  void commit() {
+  void commit() { commit(writer_); }
+  void commit(RecordWriter& writer) {
     if (!tail_clean_) [[unlikely]] clean_tail();
-    const std::span<const std::byte> record = writer_.finish(seed_);
+    const std::span<const std::byte> record = writer.finish(seed_);
     if (record.size() > log_.capacity() - log_.size()) [[unlikely]] grow_for(record.size());
     if (log_.empty()) first_type_ = static_cast<std::uint8_t>(record[record_offset::kType]);
     log_.append(record);
@@ -315,6 +319,13 @@ class KVJournal {
     const std::size_t pages = options_.max_size / page_size() * page_size();
     return pages > Log::kSpec.data_offset ? pages - Log::kSpec.data_offset : 0;
   }
+
+  // DoubleBufferedKV's compaction encodes the live set once (it sizes the
+  // standby from the encoding) and commits it here; the index follows by a
+  // move once the switch can no longer fail, instead of a copy.
+  template <Backend>
+  friend class DoubleBufferedKV;
+  void commit_snapshot(RecordWriter& snapshot) { commit(snapshot); }
 
   Log log_;
   Index index_;
