@@ -73,6 +73,10 @@ OpenedFile open_locked(const std::filesystem::path& path, const FileOptions& opt
     }
     struct stat st {};
     if (::fstat(fd, &st) != 0) fail("fstat", path, errno);
+    // A read-only open() of a directory succeeds, and mmap would then fail
+    // with an obscure ENODEV: say what is wrong instead.
+    if (!S_ISREG(st.st_mode))
+      fail("open (not a regular file)", path, S_ISDIR(st.st_mode) ? EISDIR : EINVAL);
     std::size_t size = static_cast<std::size_t>(st.st_size);
     if (created && options.initial_size > 0) {
       if (const int err = ::posix_fallocate(fd, 0, static_cast<off_t>(options.initial_size))) {

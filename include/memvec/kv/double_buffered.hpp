@@ -88,8 +88,23 @@ class DoubleBufferedKV {
                                const std::filesystem::path& path_b, StoreOptions options = {})
     requires std::same_as<B, FileBackend>
   {
+    validate(options);  // before any file is created
     const FileOptions fo{options.read_only ? OpenMode::read_only : OpenMode::open_or_create, 0};
-    return DoubleBufferedKV(FileBackend::open(path_a, fo), FileBackend::open(path_b, fo), options);
+    // A store is two files or none: when B cannot be opened, an A that this
+    // call created (still empty) is removed again.
+    std::error_code ec;
+    const bool a_existed = std::filesystem::exists(path_a, ec) || ec;
+    FileBackend a = FileBackend::open(path_a, fo);
+    try {
+      FileBackend b = FileBackend::open(path_b, fo);
+      return DoubleBufferedKV(std::move(a), std::move(b), options);
+    } catch (...) {
+      if (!a_existed && a.size() == 0) {
+        a.close();
+        std::filesystem::remove(path_a, ec);
+      }
+      throw;
+    }
   }
 
   DoubleBufferedKV(const DoubleBufferedKV&) = delete;
