@@ -38,6 +38,23 @@ std::uint32_t header_crc(const std::byte* h) {
 
 }  // namespace
 
+bool interrupted_format(std::span<const std::byte> bytes) noexcept {
+  if (bytes.size() < kHeaderSize) return false;
+  const auto zero = [](std::byte b) { return b == std::byte{0}; };
+  if (!std::all_of(bytes.begin(), bytes.begin() + sizeof kMagic, zero)) return false;
+  std::array<std::byte, kHeaderSize> h;
+  std::copy(bytes.begin(), bytes.begin() + kHeaderSize, h.begin());
+  std::memcpy(h.data(), kMagic, sizeof kMagic);
+  return load<std::uint32_t>(h.data(), header_offset::kHeaderCrc) == header_crc(h.data());
+}
+
+bool header_wiped(std::span<const std::byte> bytes) noexcept {
+  const auto zero = [](std::byte b) { return b == std::byte{0}; };
+  if (bytes.size() <= kHeaderSize) return false;
+  return std::all_of(bytes.begin(), bytes.begin() + kHeaderSize, zero) &&
+         !std::all_of(bytes.begin() + kHeaderSize, bytes.end(), zero);
+}
+
 bool is_blank(std::span<const std::byte> bytes) noexcept {
   const auto head = bytes.first(std::min(bytes.size(), kHeaderSize));
   const auto zero = [](std::byte b) { return b == std::byte{0}; };
@@ -46,12 +63,8 @@ bool is_blank(std::span<const std::byte> bytes) noexcept {
   // CRC holds (with the magic put back) and whose length word is 0 is a
   // format a crash interrupted: nothing was ever committed under it. Any
   // other zero-magic header may be someone else's file: not blank.
-  if (head.size() < kHeaderSize || !std::all_of(head.begin(), head.begin() + 8, zero)) return false;
-  std::array<std::byte, kHeaderSize> h;
-  std::copy(head.begin(), head.end(), h.begin());
-  std::memcpy(h.data(), kMagic, sizeof kMagic);
-  return load<std::uint32_t>(h.data(), header_offset::kHeaderCrc) == header_crc(h.data()) &&
-         decode_word(load_word_raw(h.data(), header_offset::kLengthWord)) ==
+  return interrupted_format(bytes) &&
+         decode_word(load_word_raw(bytes.data(), header_offset::kLengthWord)) ==
              std::optional<std::uint64_t>(0);
 }
 

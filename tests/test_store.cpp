@@ -569,6 +569,82 @@ TEST_CASE(
   WARN("standby_size: " << checked << " (need, options) cases checked");
 }
 
+TEST_CASE("store: torn_compaction: an empty log or exactly one snapshot of the older live set "
+          "(or of an empty set) is a torn compaction; anything else is damage") {
+  using memvec::kv::torn_compaction;
+  CHECK(torn_compaction(0, 500, 11));
+  CHECK(torn_compaction(500, 500, 11));
+  CHECK(torn_compaction(11, 500, 11));  // a clear() torn
+  CHECK_FALSE(torn_compaction(501, 500, 11));
+  CHECK_FALSE(torn_compaction(499, 500, 11));
+  CHECK_FALSE(torn_compaction(12, 500, 11));
+  CHECK(snapshot_bytes(Index{}) == 11);  // 9-byte frame header, object start and end
+}
+
+TEST_CASE("store: damage to the active journal is reported, never a silent rollback; both "
+          "headers wiped refuse to open and change nothing") {
+  FilePair fx;
+  const StoreOptions o{.initial_size = 4096, .high_water_mark_ratio = 0.5, .compaction_room = 0};
+  Index model;
+  {
+    auto s = fx.open(o);
+    for (int i = 0; i < 40; ++i) {
+      const Value v(std::string(100, 'v') + std::to_string(i));
+      s->set(key_n(static_cast<std::size_t>(i % 10)), v);
+      model[key_n(static_cast<std::size_t>(i % 10))] = v;
+    }
+    s->compact();
+    s->set("last", Value(1));  // a write after the snapshot: the switch happened
+    model["last"] = Value(1);
+    REQUIRE(s->switch_count() >= 2);
+  }
+  const int active = [&] { return fx.open(o)->active(); }();
+  const auto clean = fx.bytes(active);
+  const auto other = fx.bytes(1 - active);
+  const auto damage_and_reopen = [&](const char* what, const std::function<void()>& damage) {
+    INFO(what);
+    fx.put(active, clean);
+    fx.put(1 - active, other);
+    damage();
+    auto r = fx.open(o);
+    CHECK(r->active() == 1 - active);  // the older journal: all that is left
+    CHECK(r->recovery().loss != DataLoss::none);
+    CHECK(r->recovery().reason.find(active == 0 ? "journal A" : "journal B") != std::string::npos);
+    CHECK(r->as_hashmap() != model);  // an older state, and said to be
+    r->set("writable", Value(true));  // and the store goes on
+    Index after = r->as_hashmap();
+    r.reset();
+    // The first write formatted the damaged journal as a spare: reported once.
+    auto again = fx.open(o);
+    CHECK(again->recovery().loss == DataLoss::none);
+    CHECK(again->recovery().reason == "");
+    CHECK(again->as_hashmap() == after);
+  };
+  damage_and_reopen("a flipped header byte", [&] { test::flip_byte(fx.path[active], 100); });
+  damage_and_reopen("a zeroed header", [&] {
+    auto b = clean;
+    std::fill(b.begin(), b.begin() + 256, std::byte{0});
+    fx.put(active, b);
+  });
+  damage_and_reopen("a flipped byte in the snapshot record",
+                    [&] { test::flip_byte(fx.path[active], 256 + 20); });
+  damage_and_reopen("the file cut inside the snapshot record",
+                    [&] { test::truncate_to(fx.path[active], 256 + 20); });
+  // Both headers wiped: no journal left, and the store must not format new
+  // ones over the logs.
+  fx.put(active, clean);
+  fx.put(1 - active, other);
+  for (int i = 0; i < 2; ++i) {
+    auto b = fx.bytes(i);
+    std::fill(b.begin(), b.begin() + 256, std::byte{0});
+    fx.put(i, b);
+  }
+  const auto d0 = test::digest(fx.path[0]), d1 = test::digest(fx.path[1]);
+  CHECK(error_of([&] { (void)fx.open(o); }) == errc::corrupt_header);
+  CHECK(test::digest(fx.path[0]) == d0);
+  CHECK(test::digest(fx.path[1]) == d1);
+}
+
 TEST_CASE("store: validate() and the store refuse bad options with errc::invalid_argument") {
   const auto nan = std::numeric_limits<double>::quiet_NaN();
   const auto inf = std::numeric_limits<double>::infinity();

@@ -105,6 +105,13 @@ inline void store_word(std::byte* header, std::size_t offset, std::uint64_t valu
 // zero, the rest a valid header of length 0). Only such a backend may be
 // formatted by open_or_create.
 bool is_blank(std::span<const std::byte> bytes) noexcept;
+// A header region of zeros over bytes that are not all zero: a header wiped
+// off a log (damage), never a new file or an interrupted format.
+bool header_wiped(std::span<const std::byte> bytes) noexcept;
+// A format that a crash interrupted before its last store (the magic): zero
+// magic over a header whose CRC holds with the magic put back, whatever its
+// words say (the rest may still be the old header of a recycled file).
+bool interrupted_format(std::span<const std::byte> bytes) noexcept;
 // Writes a fresh header (length 0): magic cleared first and written last, so
 // a crash mid-format leaves something open() rejects, never a half-header
 // that passes.

@@ -29,6 +29,7 @@
 // a compaction succeeds.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -55,12 +56,21 @@ class DoubleBufferedKV {
     JournalCandidate cand[2];
     std::optional<Error> failure[2];
     for (int i = 0; i < 2; ++i) {
-      if (memvec::detail::is_blank({std::as_const(backends[i]).data(), backends[i].size()})) continue;
+      const std::span<const std::byte> bytes(std::as_const(backends[i]).data(), backends[i].size());
+      // A spare: never formatted, or a format (a recycled standby's) that a
+      // crash interrupted. A zeroed header over a log is damage, not blank.
+      if (memvec::detail::header_wiped(bytes)) {
+        failure[i] = Error(errc::corrupt_header, "its header is zeroed while its log holds data");
+        continue;
+      }
+      if (memvec::detail::is_blank(bytes) || memvec::detail::interrupted_format(bytes)) continue;
       try {
         const JournalMeta meta = Journal::validate(backends[i]);
         const JournalOptions jo = journal_options(backends[i].size());
         journals_[i].emplace(Journal::open(std::move(backends[i]), jo));
-        cand[i] = {true, meta.generation, meta.generation == 1 || journals_[i]->starts_with_snapshot()};
+        const Journal& j = *journals_[i];
+        cand[i] = {true, meta.generation, meta.generation == 1 || j.starts_with_snapshot(),
+                   j.used_bytes() + j.log().missing_on_open()};
       } catch (const Error& e) {
         failure[i] = e;
       }
@@ -81,6 +91,12 @@ class DoubleBufferedKV {
     }
     const int standby = 1 - active_;
     if (!journals_[standby]) spare_.emplace(std::move(backends[standby]));
+    // A blank standby beside a journal that has been switched to is damage
+    // too: every compaction leaves a formatted journal behind.
+    if (!journals_[standby] && !failure[standby] && active_journal().generation() > 1 &&
+        memvec::detail::is_blank({std::as_const(*spare_).data(), spare_->size()}) &&
+        !memvec::detail::interrupted_format({std::as_const(*spare_).data(), spare_->size()}))
+      failure[standby] = Error(errc::corrupt_header, "it is blank though the store has switched");
     report_recovery(cand[standby], failure[standby]);
   }
 
@@ -97,6 +113,18 @@ class DoubleBufferedKV {
     FileBackend a = FileBackend::open(path_a, fo);
     try {
       FileBackend b = FileBackend::open(path_b, fo);
+      // open() creates its files empty and formats A before B, so no crash
+      // leaves both zero-filled with a size: that is two wiped journals, and
+      // formatting a new store over them would hide it.
+      const auto zeroed = [](const FileBackend& f) {
+        const std::span<const std::byte> bytes(f.data(), f.size());
+        return !bytes.empty() && std::all_of(bytes.begin(), bytes.end(),
+                                             [](std::byte x) { return x == std::byte{0}; });
+      };
+      if (zeroed(a) && zeroed(b))
+        throw Error(errc::corrupt_header, "DoubleBufferedKV: " + path_a.string() + " and " +
+                                              path_b.string() + " are zero-filled: wiped "
+                                              "journals, not a new store");
       return DoubleBufferedKV(std::move(a), std::move(b), options);
     } catch (...) {
       if (!a_existed && a.size() == 0) {
@@ -227,6 +255,7 @@ class DoubleBufferedKV {
   template <class Fn>
   void write(Fn&& fn) {
     std::unique_lock lock(mutex_);
+    if (standby_damaged_) [[unlikely]] recycle_standby();
     try {
       fn(active_journal());
     } catch (const Error& e) {
@@ -246,6 +275,10 @@ class DoubleBufferedKV {
   }
 
   void compact_locked(const Index& live, std::size_t extra);
+  // The first write after an open that reported a damaged standby formats
+  // it as a fresh spare (synced), as a journal zeroes a damaged tail: the
+  // damage was reported once and must not resurface at every reopen.
+  void recycle_standby();
   void report_recovery(const JournalCandidate& standby, const std::optional<Error>& failure);
 
   mutable FairSharedMutex mutex_;
@@ -257,6 +290,7 @@ class DoubleBufferedKV {
   Recovery recovery_;
   std::optional<Error> last_compaction_error_;
   RecordWriter snapshot_;  // compaction's buffer, kept for its capacity
+  bool standby_damaged_ = false;  // see recycle_standby()
 };
 
 using DoubleBufferedMemMappedKV = DoubleBufferedKV<FileBackend>;

@@ -2,6 +2,7 @@
 // double_buffered.hpp (its contract is there).
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -59,6 +60,25 @@ void DoubleBufferedKV<B>::compact_locked(const Index& live, std::size_t extra) {
   active_ = standby;
   ++switch_count_;
   last_compaction_error_.reset();
+  standby_damaged_ = false;  // the damaged standby was just rewritten
+}
+
+template <Backend B>
+void DoubleBufferedKV<B>::recycle_standby() {
+  const int standby = 1 - active_;
+  B backend = journals_[standby] ? std::move(*journals_[standby]).release_backend()
+                                 : std::move(*spare_);
+  journals_[standby].reset();
+  spare_.reset();
+  const std::size_t bytes = backend.size();
+  try {
+    journals_[standby].emplace(Journal::create(std::move(backend), journal_options(bytes), 0));
+  } catch (...) {
+    if (!journals_[standby]) spare_.emplace(std::move(backend));
+    throw;
+  }
+  journals_[standby]->sync();
+  standby_damaged_ = false;
 }
 
 template <Backend B>
@@ -68,17 +88,34 @@ void DoubleBufferedKV<B>::report_recovery(const JournalCandidate& standby,
   const char* names[2] = {"A", "B"};
   const char* other = names[1 - active_];
   std::string note;
+  bool lost = false;
   if (failure) {
-    note = std::string("journal ") + other + " is unreadable (" + failure->what() + ")";
+    // Damage, never a crash's doing (headers change by single checked words,
+    // formats write the magic last): if that journal was the newer one, what
+    // it held after the last switch is gone. Said, never silently rolled back.
+    note = std::string("journal ") + other + " is unreadable (" + failure->what() +
+           "); if it was the newer journal, its writes since the last switch are lost";
+    lost = true;
   } else if (standby.readable && standby.generation > active_journal().generation()) {
-    // A newer generation that is not complete: a compaction a crash tore
-    // before its snapshot committed. Its content is a copy of what the
-    // active journal holds, so nothing acknowledged is lost with it.
-    note = std::string("journal ") + other + " (generation " +
-           std::to_string(standby.generation) + ") is an unfinished compaction; ignored";
+    const std::string gen = " (generation " + std::to_string(standby.generation) + ")";
+    if (torn_compaction(standby.committed, snapshot_bytes(active_journal().as_hashmap()),
+                        snapshot_bytes(Index{}))) {
+      note = std::string("journal ") + other + gen + " is an unfinished compaction; ignored";
+    } else {
+      note = std::string("journal ") + other + gen + " holds " +
+             std::to_string(standby.committed) +
+             " committed bytes but no valid snapshot: damaged; its writes are lost";
+      lost = true;
+    }
   }
   if (note.empty()) return;
   recovery_.reason = recovery_.reason.empty() ? note : recovery_.reason + "; " + note;
+  if (lost) {
+    standby_damaged_ = true;
+    if (recovery_.loss == DataLoss::none) recovery_.loss = DataLoss::partial;
+    recovery_.records_dropped = std::max<std::uint64_t>(recovery_.records_dropped, 1);
+    recovery_.bytes_dropped += standby.committed;
+  }
 }
 
 }  // namespace memvec::kv

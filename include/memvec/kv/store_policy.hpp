@@ -23,7 +23,17 @@ struct JournalCandidate {
   // valid snapshot record: a compaction that finished. A compaction torn by
   // a crash leaves a higher generation that is not complete.
   bool complete = false;
+  std::uint64_t committed = 0;  // the log's committed bytes, held or not
 };
+
+// Whether a newer journal that is not complete is a compaction a crash tore
+// (no loss: it was to be a copy of the older journal) rather than damage:
+// its committed log is empty, or exactly one snapshot record of the live set
+// the older journal holds (or of an empty set: a clear()). A compaction
+// commits its snapshot and nothing else before the switch, so a longer log
+// means the switch happened and the journal was damaged since.
+bool torn_compaction(std::uint64_t committed, std::size_t snapshot_of_older,
+                     std::size_t snapshot_of_empty) noexcept;
 
 // 0 for A, 1 for B, -1 when neither can be active. Generation order only:
 // never wall-clock time, never "the one that has data" (the first journal
