@@ -1,0 +1,268 @@
+// memvec-kv on damaged files: a flipped byte in a record, a damaged length
+// field, a truncated log, a truncated header, a damaged header, CRC or
+// commit word, a damaged store journal (active and standby). verify must
+// exit 1 and name the record, its offsets and both CRCs; dump and info exit
+// 1 too; writes are refused until --force; reads keep working on what
+// opening keeps. The damage is made with the test helpers' flip_byte and
+// truncate_to on files the library wrote.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <memvec/crc32c.hpp>
+#include <memvec/kv.hpp>
+#include <memvec/memvec.hpp>
+
+#include "../../tools/memvec-kv/json_parse.hpp"
+#include "cli_runner.hpp"
+#include "support.hpp"
+
+namespace kv = memvec::kv;
+using memvec::FileBackend;
+
+namespace {
+
+// Records at log offsets 0 (set a=1, 14 bytes), 14 (set name="memvec", 23
+// bytes) and 37 (erase a, 14 bytes): docs/FORMAT.md's worked example.
+constexpr std::size_t kRecord1 = 256 + 14;
+constexpr std::size_t kRecord2 = 256 + 37;
+
+void write_example_journal(const std::filesystem::path& p) {
+  auto j = kv::MemMappedKVJournal::create(FileBackend::open(p, {memvec::OpenMode::create_new, 0}));
+  j.set("a", 1);
+  j.set("name", "memvec");
+  j.erase("a");
+  j.close();
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("memvec-kv verify: a flipped payload byte is named precisely", "[cli][damage]") {
+  test::TempDir dir;
+  const auto j = dir / "j.kv";
+  write_example_journal(j);
+  test::flip_byte(j, kRecord1 + 12);  // inside "memvec"
+
+  auto r = cli::run({"verify", j.string()});
+  CHECK(r.code == 1);
+  CHECK(contains(r.out,
+                 "DAMAGE    record 1 at log offset 14 (file offset 0x10e), 23 bytes: "
+                 "a checksum mismatch (stored 0x"));
+  CHECK(contains(r.out, ", computed 0x"));
+  CHECK(contains(r.out, "dropped:  1 intact record after the damage"));
+  CHECK(contains(r.out,
+                 "opening:  keeps log bytes [0, 14), drops 37 bytes from log offset 14 "
+                 "(partial loss)"));
+  CHECK(contains(r.out, "result:   DAMAGED"));
+  CHECK(cli::run({"verify", "-q", j.string()}).code == 1);
+
+  r = cli::run({"verify", "--json", j.string()});
+  CHECK(r.code == 1);
+  const kv::Value v = memvec_kv::parse_json(r.out);
+  CHECK(v.find("ok")->as_bool() == false);
+  CHECK(v.find("first_bad_offset")->as_int() == 14);
+  CHECK(v.find("kept_bytes")->as_int() == 14);
+  CHECK(v.find("dropped_bytes")->as_int() == 37);
+  REQUIRE(v.find("damage")->as_array().size() == 1);
+  CHECK(v.find("damage")->as_array()[0].find("file_offset")->as_int() == 0x10e);
+
+  r = cli::run({"dump", "--json", j.string()});
+  CHECK(r.code == 1);
+  const kv::Value d = memvec_kv::parse_json(r.out);
+  const auto& recs = d.find("records")->as_array();
+  REQUIRE(recs.size() == 3);
+  CHECK(recs[0].find("checksum")->as_string() == "ok");
+  CHECK(recs[1].find("checksum")->as_string() == "mismatch");
+  CHECK(recs[1].find("stored_crc")->as_uint() != recs[1].find("computed_crc")->as_uint());
+  CHECK(recs[2].find("checksum")->as_string() == "ok");
+  CHECK(recs[2].find("after_damage")->as_bool());
+  CHECK(contains(cli::run({"dump", j.string()}).out, "BAD: a checksum mismatch"));
+
+  r = cli::run({"info", j.string()});
+  CHECK(r.code == 1);
+  CHECK(contains(r.out, "partial loss: a checksum mismatch in the record at log offset 14"));
+
+  // Reads see what opening keeps: record 0 only.
+  CHECK(cli::run({"get", j.string(), "a"}).out == "1\n");
+  CHECK(cli::run({"get", j.string(), "name"}).code == 1);
+  // Writes would discard the damage for good: refused, file untouched.
+  const auto before = test::digest(j);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"set", j.string(), "x", "1"},
+        {"erase", j.string(), "a"},
+        {"compact", j.string()}}) {
+    r = cli::run(args);
+    CHECK(r.code == 1);
+    CHECK(contains(r.err, "opening found damage"));
+    CHECK(contains(r.err, "--force"));
+  }
+  CHECK(test::digest(j) == before);
+  CHECK(cli::run({"set", "--force", j.string(), "x", "1"}).code == 0);
+  CHECK(cli::run({"verify", j.string()}).code == 0);
+  CHECK(cli::run({"keys", j.string()}).out == "a\nx\n");
+}
+
+TEST_CASE("memvec-kv verify: damaged framing, total loss, truncation", "[cli][damage]") {
+  test::TempDir dir;
+  const auto j = dir / "j.kv";
+
+  SECTION("the first record's CRC: total loss") {
+    write_example_journal(j);
+    test::flip_byte(j, 256, 0x01);
+    const auto r = cli::run({"verify", j.string()});
+    CHECK(r.code == 1);
+    CHECK(contains(r.out,
+                   "record 0 at log offset 0 (file offset 0x100), 14 bytes: a checksum mismatch"));
+    CHECK(contains(r.out, "(total loss)"));
+  }
+  SECTION("a length field past the committed end: nothing after it can be framed") {
+    write_example_journal(j);
+    test::flip_byte(j, kRecord1 + 4 + 3, 0x40);  // len's high byte
+    const auto r = cli::run({"verify", j.string()});
+    CHECK(r.code == 1);
+    CHECK(contains(r.out,
+                   "record 1 at log offset 14 (file offset 0x10e), 37 bytes: a record length "
+                   "past the committed end; the walk cannot frame anything after it"));
+    CHECK(cli::run({"dump", j.string()}).code == 1);
+  }
+  SECTION("an unknown record type under a valid CRC is still found") {
+    write_example_journal(j);
+    // Rewrite record 2's type and CRC as a writer bug would: valid CRC.
+    auto bytes = test::read_file(j);
+    bytes[kRecord2 + 8] = std::byte{7};
+    const std::uint64_t epoch = *memvec::detail::decode_word(
+        memvec::detail::load_word_raw(bytes.data(), memvec::header_offset::kUserWord));
+    const std::uint32_t crc =
+        memvec::crc32c(bytes.data() + kRecord2 + 4, 10, kv::record_seed(1, epoch));
+    std::memcpy(bytes.data() + kRecord2, &crc, 4);
+    test::write_file(j, bytes);
+    const auto r = cli::run({"verify", j.string()});
+    CHECK(r.code == 1);
+    CHECK(contains(r.out,
+                   "record 2 at log offset 37 (file offset 0x125), 14 bytes: an unknown record "
+                   "type: type 7"));
+  }
+  SECTION("the file cut inside the committed log") {
+    write_example_journal(j);
+    test::truncate_to(j, 256 + 20);
+    auto r = cli::run({"verify", j.string()});
+    CHECK(r.code == 1);
+    CHECK(contains(r.out, "the file ends 31 bytes before the committed end of the log"));
+    CHECK(contains(r.out, "record 1 at log offset 14"));  // the torn record left in the file
+    r = cli::run({"info", j.string()});
+    CHECK(r.code == 1);
+    CHECK(contains(r.out, "missing:         31 committed bytes past the end of the file"));
+  }
+  SECTION("the file cut inside the header") {
+    write_example_journal(j);
+    test::truncate_to(j, 200);
+    const auto r = cli::run({"verify", j.string()});
+    CHECK(r.code == 1);
+    CHECK(contains(r.err, "a truncated memvec file (200 bytes"));
+  }
+}
+
+TEST_CASE("memvec-kv verify: damaged headers", "[cli][damage]") {
+  test::TempDir dir;
+  const auto j = dir / "j.kv";
+  write_example_journal(j);
+  const auto pristine = test::read_file(j);
+  const struct {
+    std::size_t offset;
+    const char* expect;
+  } cases[] = {
+      {0x50, "header checksum mismatch"},  // generation (user area)
+      {0x2c, "header checksum mismatch"},  // the CRC itself
+      {0x30, "length word fails its check"}, {0x38, "capacity word fails its check"},
+      {0x40, "user word fails its check"},   {0x08, "format version 5, this build reads 1"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.offset);
+    test::write_file(j, pristine);
+    test::flip_byte(j, c.offset, 0x04);
+    auto r = cli::run({"verify", j.string()});
+    CHECK(r.code == 1);
+    CHECK(contains(r.out, "header:   DAMAGED: "));
+    CHECK(contains(r.out, c.offset == 0x08 ? "version_mismatch: " : "corrupt_header: "));
+    CHECK(contains(r.out, c.expect));
+    CHECK(cli::run({"dump", j.string()}).code == 1);
+    CHECK(cli::run({"info", j.string()}).code == 1);
+    r = cli::run({"get", j.string(), "name"});
+    CHECK(r.code == 1);
+    CHECK(!r.err.empty());
+  }
+  // The magic: no longer a memvec file at all.
+  test::write_file(j, pristine);
+  test::flip_byte(j, 1);
+  auto r = cli::run({"verify", j.string()});
+  CHECK(r.code == 1);
+  CHECK(contains(r.err, "not a memvec file"));
+  // A header wiped to zeros over the log: damage, not a blank file.
+  auto wiped = pristine;
+  std::fill(wiped.begin(), wiped.begin() + 256, std::byte{0});
+  test::write_file(j, wiped);
+  r = cli::run({"verify", j.string()});
+  CHECK(r.code == 1);
+  CHECK(contains(r.err, "header is zeroed while data follows it"));
+  // A damaged MemVec header.
+  const auto mv = dir / "v.mv";
+  {
+    auto v = memvec::MemVec<double, FileBackend>::create(FileBackend::open(mv));
+    v.push_back(1.5);
+    v.close();
+  }
+  CHECK(cli::run({"verify", mv.string()}).code == 0);
+  test::flip_byte(mv, 0x10, 0x01);  // elem_size
+  r = cli::run({"verify", mv.string()});
+  CHECK(r.code == 1);
+  CHECK(contains(r.out, "header:   DAMAGED: corrupt_header: "));
+  CHECK(contains(r.out, "header checksum mismatch"));
+}
+
+TEST_CASE("memvec-kv verify: a store with a damaged journal", "[cli][damage]") {
+  test::TempDir dir;
+  const auto a = dir / "store_a.kv";
+  const auto b = dir / "store_b.kv";
+  {
+    auto store = kv::DoubleBufferedMemMappedKV::open(a, b);
+    store.set("x", 1);
+    store.compact();  // B active (generation 2, one snapshot record), A the standby
+    store.set("y", 2);
+    store.sync();
+  }
+  const std::string d = dir.path().string();
+  REQUIRE(cli::run({"verify", d}).code == 0);
+
+  SECTION("the active journal's last record") {
+    test::flip_byte(b, 256 + 24);  // past the 14-byte snapshot record: set("y", 2)'s payload
+    auto r = cli::run({"verify", d});
+    CHECK(r.code == 1);
+    CHECK(contains(r.out, "journal B (" + b.string() + "): active"));
+    CHECK(contains(r.out, "DAMAGE    record 1 at log offset 14 (file offset 0x10e)"));
+    CHECK(contains(r.out, "recovery: a checksum mismatch in the record at log offset 14"));
+    CHECK(contains(r.out, "result:     DAMAGED"));
+    CHECK(cli::run({"get", d, "x"}).out == "1\n");
+    const auto before = test::digest(b);
+    CHECK(cli::run({"set", d, "z", "3"}).code == 1);
+    CHECK(test::digest(b) == before);
+  }
+  SECTION("the standby journal: the store opens, verify still reports it") {
+    test::flip_byte(a, 256 + 3);
+    auto r = cli::run({"verify", d});
+    CHECK(r.code == 1);
+    CHECK(contains(r.out, "journal A (" + a.string() + "): standby (generation 1, older)"));
+    CHECK(contains(r.out, "opens:    active B (generation 2), 2 live keys"));
+    CHECK(cli::run({"keys", d}).out == "x\ny\n");
+  }
+  SECTION("both headers: the store does not open") {
+    test::flip_byte(a, 0x50);
+    test::flip_byte(b, 0x50);
+    auto r = cli::run({"verify", d});
+    CHECK(r.code == 1);
+    CHECK(contains(r.out, "opens:    NO: corrupt_header"));
+    CHECK(cli::run({"keys", d}).code == 1);
+  }
+}
