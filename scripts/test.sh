@@ -77,9 +77,9 @@ stress_tmp=/dev/shm
 TMPDIR=$stress_tmp "$out/gcc/memvec-stress" --kill 100 --power-cut 1000 --seconds 30 \
   && passed=$((passed + 1)) || { failed=$((failed + 1)); status=1; }
 
-step "6/6 fuzzing smoke run"
+step "6/6 fuzzing smoke run: 30 s of each target over its committed corpus"
 if [ -x fuzz/run.sh ]; then
-  fuzz/run.sh "${MEMVEC_FUZZ_SECONDS:-20}" && passed=$((passed + 1)) || { failed=$((failed + 1)); status=1; }
+  MEMVEC_FUZZ_BUILD="$out/fuzz" fuzz/run.sh "${MEMVEC_FUZZ_SECONDS:-30}" && passed=$((passed + 1)) || { failed=$((failed + 1)); status=1; }
 else
   echo "no fuzz targets yet"
 fi

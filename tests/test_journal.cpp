@@ -2496,3 +2496,25 @@ TEMPLATE_TEST_CASE("journal: after a total loss the next write starts over and a
   CHECK(again.recovery().loss == DataLoss::none);
   CHECK(again.recovery().records_replayed == 1);
 }
+
+TEST_CASE("journal: clear() at the last 48-bit epoch wraps it and loses nothing (found by "
+          "fuzz_journal_open)") {
+  alignas(8) std::byte buf[8192] = {};
+  (void)kv::KVJournal<memvec::SpanBackend>::create(memvec::SpanBackend(buf));
+  {
+    auto log = memvec::MemVec<std::byte, memvec::SpanBackend, kv::kJournalTypeTag>::open(
+        memvec::SpanBackend(buf));
+    log.set_user_word(memvec::kMaxWordValue);  // what random_epoch() may pick
+  }
+  auto j = kv::KVJournal<memvec::SpanBackend>::open(memvec::SpanBackend(buf));
+  j.set("a", 1);
+  REQUIRE_NOTHROW(j.clear());
+  CHECK(j.empty());
+  CHECK(j.epoch() == 1);
+  j.set("b", 2);
+  auto r = kv::KVJournal<memvec::SpanBackend>::open(memvec::SpanBackend(buf));
+  CHECK(r.recovery().loss == DataLoss::none);
+  CHECK(r.size() == 1);
+  CHECK(r.get("b") == Value(2));
+  CHECK_FALSE(r.contains("a"));
+}

@@ -255,7 +255,15 @@ class DoubleBufferedKV {
   template <class Fn>
   void write(Fn&& fn) {
     std::unique_lock lock(mutex_);
-    if (standby_damaged_) [[unlikely]] recycle_standby();
+    if (recycle_standby_) [[unlikely]] {
+      try {
+        recycle_standby();
+      } catch (const Error& e) {
+        // Not this write's failure: the next compaction rewrites the standby.
+        last_compaction_error_ = e;
+        recycle_standby_ = false;
+      }
+    }
     try {
       fn(active_journal());
     } catch (const Error& e) {
@@ -275,9 +283,11 @@ class DoubleBufferedKV {
   }
 
   void compact_locked(const Index& live, std::size_t extra);
-  // The first write after an open that reported a damaged standby formats
-  // it as a fresh spare (synced), as a journal zeroes a damaged tail: the
-  // damage was reported once and must not resurface at every reopen.
+  // The first write after an open that found a damaged standby or a torn
+  // compaction formats it as a fresh spare (synced), as a journal zeroes a
+  // damaged tail: damage is reported once, and a torn compaction, measured
+  // against a live set that writes then change, must not later look like
+  // damage.
   void recycle_standby();
   void report_recovery(const JournalCandidate& standby, const std::optional<Error>& failure);
 
@@ -290,7 +300,7 @@ class DoubleBufferedKV {
   Recovery recovery_;
   std::optional<Error> last_compaction_error_;
   RecordWriter snapshot_;  // compaction's buffer, kept for its capacity
-  bool standby_damaged_ = false;  // see recycle_standby()
+  bool recycle_standby_ = false;  // see recycle_standby()
 };
 
 using DoubleBufferedMemMappedKV = DoubleBufferedKV<FileBackend>;

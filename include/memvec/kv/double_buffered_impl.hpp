@@ -60,7 +60,7 @@ void DoubleBufferedKV<B>::compact_locked(const Index& live, std::size_t extra) {
   active_ = standby;
   ++switch_count_;
   last_compaction_error_.reset();
-  standby_damaged_ = false;  // the damaged standby was just rewritten
+  recycle_standby_ = false;  // the damaged standby was just rewritten
 }
 
 template <Backend B>
@@ -71,6 +71,11 @@ void DoubleBufferedKV<B>::recycle_standby() {
   journals_[standby].reset();
   spare_.reset();
   const std::size_t bytes = backend.size();
+  if (bytes < kHeaderSize) {  // no room for a header: leave it for the next compaction
+    spare_.emplace(std::move(backend));
+    recycle_standby_ = false;
+    return;
+  }
   try {
     journals_[standby].emplace(Journal::create(std::move(backend), journal_options(bytes), 0));
   } catch (...) {
@@ -78,7 +83,7 @@ void DoubleBufferedKV<B>::recycle_standby() {
     throw;
   }
   journals_[standby]->sync();
-  standby_damaged_ = false;
+  recycle_standby_ = false;
 }
 
 template <Backend B>
@@ -101,6 +106,7 @@ void DoubleBufferedKV<B>::report_recovery(const JournalCandidate& standby,
     if (torn_compaction(standby.committed, snapshot_bytes(active_journal().as_hashmap()),
                         snapshot_bytes(Index{}))) {
       note = std::string("journal ") + other + gen + " is an unfinished compaction; ignored";
+      recycle_standby_ = true;
     } else {
       note = std::string("journal ") + other + gen + " holds " +
              std::to_string(standby.committed) +
@@ -111,7 +117,7 @@ void DoubleBufferedKV<B>::report_recovery(const JournalCandidate& standby,
   if (note.empty()) return;
   recovery_.reason = recovery_.reason.empty() ? note : recovery_.reason + "; " + note;
   if (lost) {
-    standby_damaged_ = true;
+    recycle_standby_ = true;
     if (recovery_.loss == DataLoss::none) recovery_.loss = DataLoss::partial;
     recovery_.records_dropped = std::max<std::uint64_t>(recovery_.records_dropped, 1);
     recovery_.bytes_dropped += standby.committed;

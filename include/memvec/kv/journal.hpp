@@ -248,7 +248,10 @@ class KVJournal {
   }
 
   void next_epoch() {
-    log_.set_user_word(log_.user_word() + 1);
+    // The 48-bit word wraps to 1 (0 is never an epoch): a clear() at the last
+    // epoch must not fail after it already dropped the length.
+    const std::uint64_t e = log_.user_word();
+    log_.set_user_word(e >= kMaxWordValue ? 1 : e + 1);
     seed_ = record_seed(meta_.generation, log_.user_word());
   }
 
