@@ -38,10 +38,14 @@ std::uint32_t header_crc(const std::byte* h) {
 
 }  // namespace
 
+namespace {
+bool all_zero(std::span<const std::byte> bytes) noexcept {
+  return std::all_of(bytes.begin(), bytes.end(), [](std::byte b) { return b == std::byte{0}; });
+}
+}  // namespace
+
 bool interrupted_format(std::span<const std::byte> bytes) noexcept {
-  if (bytes.size() < kHeaderSize) return false;
-  const auto zero = [](std::byte b) { return b == std::byte{0}; };
-  if (!std::all_of(bytes.begin(), bytes.begin() + sizeof kMagic, zero)) return false;
+  if (bytes.size() < kHeaderSize || !all_zero(bytes.first(sizeof kMagic))) return false;
   std::array<std::byte, kHeaderSize> h;
   std::copy(bytes.begin(), bytes.begin() + kHeaderSize, h.begin());
   std::memcpy(h.data(), kMagic, sizeof kMagic);
@@ -49,16 +53,12 @@ bool interrupted_format(std::span<const std::byte> bytes) noexcept {
 }
 
 bool header_wiped(std::span<const std::byte> bytes) noexcept {
-  const auto zero = [](std::byte b) { return b == std::byte{0}; };
-  if (bytes.size() <= kHeaderSize) return false;
-  return std::all_of(bytes.begin(), bytes.begin() + kHeaderSize, zero) &&
-         !std::all_of(bytes.begin() + kHeaderSize, bytes.end(), zero);
+  return bytes.size() > kHeaderSize && all_zero(bytes.first(kHeaderSize)) &&
+         !all_zero(bytes.subspan(kHeaderSize));
 }
 
 bool is_blank(std::span<const std::byte> bytes) noexcept {
-  const auto head = bytes.first(std::min(bytes.size(), kHeaderSize));
-  const auto zero = [](std::byte b) { return b == std::byte{0}; };
-  if (std::all_of(head.begin(), head.end(), zero)) return true;
+  if (all_zero(bytes.first(std::min(bytes.size(), kHeaderSize)))) return true;
   // format_header writes the magic last. A zero magic over a header whose
   // CRC holds (with the magic put back) and whose length word is 0 is a
   // format a crash interrupted: nothing was ever committed under it. Any

@@ -282,6 +282,9 @@ class DoubleBufferedKV {
     }
   }
 
+  // The standby's backend, out of its journal (or the spare slot): the one
+  // place a compaction or a recycle gets the bytes it rewrites.
+  B take_standby();
   void compact_locked(const Index& live, std::size_t extra);
   // The first write after an open that found a damaged standby or a torn
   // compaction formats it as a fresh spare (synced), as a journal zeroes a

@@ -9,6 +9,16 @@
 namespace memvec::kv {
 
 template <Backend B>
+B DoubleBufferedKV<B>::take_standby() {
+  const int standby = 1 - active_;
+  B backend = journals_[standby] ? std::move(*journals_[standby]).release_backend()
+                                 : std::move(*spare_);
+  journals_[standby].reset();
+  spare_.reset();
+  return backend;
+}
+
+template <Backend B>
 void DoubleBufferedKV<B>::compact_locked(const Index& live, std::size_t extra) {
   const int standby = 1 - active_;
   // Encoded once: its size sizes the standby, its bytes are the snapshot.
@@ -22,10 +32,7 @@ void DoubleBufferedKV<B>::compact_locked(const Index& live, std::size_t extra) {
                                              std::to_string(options_.max_size));
   // Everything up to the switch happens in the standby: the active journal,
   // and so every committed write, is untouched whatever fails below.
-  B backend = journals_[standby] ? std::move(*journals_[standby]).release_backend()
-                                 : std::move(*spare_);
-  journals_[standby].reset();
-  spare_.reset();
+  B backend = take_standby();
   try {
     resize_best(backend, want, kHeaderSize + need);
     const std::size_t bytes = backend.size();
@@ -66,10 +73,7 @@ void DoubleBufferedKV<B>::compact_locked(const Index& live, std::size_t extra) {
 template <Backend B>
 void DoubleBufferedKV<B>::recycle_standby() {
   const int standby = 1 - active_;
-  B backend = journals_[standby] ? std::move(*journals_[standby]).release_backend()
-                                 : std::move(*spare_);
-  journals_[standby].reset();
-  spare_.reset();
+  B backend = take_standby();
   const std::size_t bytes = backend.size();
   if (bytes < kHeaderSize) {  // no room for a header: leave it for the next compaction
     spare_.emplace(std::move(backend));
