@@ -57,8 +57,10 @@ failed=$((failed + bad))
 [ $rc -eq 0 ] || status=1
 
 step "3/6 CMake + clang++ AddressSanitizer + UndefinedBehaviorSanitizer"
+# -O1: the sanitizers' reports stay exact, and the power-cut sweeps of
+# test_journal_faults run in a minute instead of three and a half at -O0.
 cmake -S . -B "$out/asan" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
-  -DMEMVEC_SANITIZE=ON -DMEMVEC_WERROR=ON -DMEMVEC_BUILD_EXAMPLES=OFF >/dev/null
+  -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DMEMVEC_SANITIZE=ON -DMEMVEC_WERROR=ON -DMEMVEC_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$out/asan" -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest "$out/asan" || status=1

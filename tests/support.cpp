@@ -7,6 +7,9 @@
 #include <fstream>
 #include <random>
 
+#include "memvec/crc32c.hpp"
+#include "memvec/header.hpp"
+
 namespace test {
 
 TempDir::TempDir() {
@@ -53,6 +56,12 @@ void flip_byte(const std::filesystem::path& p, std::size_t offset, std::uint8_t 
   c = static_cast<char>(c ^ static_cast<char>(mask));
   f.seekp(static_cast<std::streamoff>(offset));
   f.write(&c, 1);
+}
+
+void reseal_header(std::vector<std::byte>& bytes) {
+  std::uint32_t crc = memvec::crc32c(bytes.data(), memvec::header_offset::kHeaderCrc);
+  crc = memvec::crc32c(bytes.data() + memvec::header_offset::kUserArea, memvec::kUserAreaSize, crc);
+  std::memcpy(bytes.data() + memvec::header_offset::kHeaderCrc, &crc, sizeof crc);
 }
 
 void truncate_to(const std::filesystem::path& p, std::size_t size) {

@@ -37,6 +37,13 @@ void write_file(const std::filesystem::path& p, const std::vector<std::byte>& by
 std::uint64_t digest(const std::filesystem::path& p);
 void flip_byte(const std::filesystem::path& p, std::size_t offset, std::uint8_t mask = 0xFF);
 void truncate_to(const std::filesystem::path& p, std::size_t size);
+inline bool all_zero(const std::vector<std::byte>& bytes) {
+  for (const std::byte b : bytes)
+    if (b != std::byte{0}) return false;
+  return true;
+}
+// Recomputes the MemVec header CRC after a test edited the user area.
+void reseal_header(std::vector<std::byte>& bytes);
 
 // A user-defined backend: page-aligned heap memory that grows by
 // allocate-copy-free. Lives only in the tests, to prove the Backend concept

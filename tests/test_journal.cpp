@@ -1054,12 +1054,8 @@ TEMPLATE_TEST_CASE(
 }
 
 namespace {
-// Recomputes the MemVec header CRC after a test edited the user area.
-void reseal_header(std::vector<std::byte>& bytes) {
-  std::uint32_t crc = memvec::crc32c(bytes.data(), memvec::header_offset::kHeaderCrc);
-  crc = memvec::crc32c(bytes.data() + memvec::header_offset::kUserArea, memvec::kUserAreaSize, crc);
-  std::memcpy(bytes.data() + memvec::header_offset::kHeaderCrc, &crc, sizeof crc);
-}
+using test::reseal_header;
+constexpr std::size_t kMetaGenerationAt = memvec::header_offset::kUserArea + 8;
 constexpr std::size_t kMetaCreatedAt = memvec::header_offset::kUserArea + 16;
 constexpr std::size_t kMetaVersionAt = memvec::header_offset::kUserArea + 0;
 }  // namespace
@@ -1100,6 +1096,43 @@ TEMPLATE_TEST_CASE(
     CHECK(r.generation() == 1);
     h.close();
   }
+}
+
+TEMPLATE_TEST_CASE(
+    "journal: a generation past kMaxGeneration is refused by create() and by open(), never "
+    "wrapped",
+    "[journal]", MEMVEC_ALL_BACKENDS) {
+  Harness<TestType> h;
+  auto& j = h.create();
+  j.set("a", 1);
+  h.close();
+  const auto with_generation = [&](std::uint64_t g) {
+    auto bytes = h.stored();
+    std::memcpy(bytes.data() + kMetaGenerationAt, &g, 8);
+    reseal_header(bytes);
+    h.store(bytes);
+  };
+  // The last generation opens; its records were sealed with generation 1,
+  // so they no longer validate: reported, never returned.
+  with_generation(kv::kMaxGeneration);
+  {
+    auto& r = h.open();
+    CHECK(r.generation() == kv::kMaxGeneration);
+    CHECK(diff(r, {}) == "");
+    CHECK(r.recovery().loss == DataLoss::total);
+    h.close();
+  }
+  for (const std::uint64_t g : {kv::kMaxGeneration + 1, ~std::uint64_t{0}}) {
+    INFO("generation " << g);
+    with_generation(g);
+    const auto before = h.stored();
+    CHECK(error_of([&] { h.open(); }) == errc::corrupt_header);
+    CHECK(h.stored() == before);
+  }
+  CHECK(error_of([&] {
+          (void)kv::KVJournal<memvec::AnonBackend>::create(memvec::AnonBackend{}, {},
+                                                           kv::kMaxGeneration + 1);
+        }) == errc::invalid_argument);
 }
 
 TEMPLATE_TEST_CASE(

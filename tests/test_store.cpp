@@ -569,15 +569,12 @@ TEST_CASE(
   WARN("standby_size: " << checked << " (need, options) cases checked");
 }
 
-TEST_CASE("store: torn_compaction: an empty log or exactly one snapshot of the older live set "
-          "(or of an empty set) is a torn compaction; anything else is damage") {
+TEST_CASE("store: torn_compaction: only a newer journal with nothing committed is a torn "
+          "compaction; committed bytes that are no snapshot are damage") {
   using memvec::kv::torn_compaction;
-  CHECK(torn_compaction(0, 500, 11));
-  CHECK(torn_compaction(500, 500, 11));
-  CHECK(torn_compaction(11, 500, 11));  // a clear() torn
-  CHECK_FALSE(torn_compaction(501, 500, 11));
-  CHECK_FALSE(torn_compaction(499, 500, 11));
-  CHECK_FALSE(torn_compaction(12, 500, 11));
+  CHECK(torn_compaction(0));
+  CHECK_FALSE(torn_compaction(11));  // an empty snapshot's size: synced before its commit
+  CHECK_FALSE(torn_compaction(500));
   CHECK(snapshot_bytes(Index{}) == 11);  // 9-byte frame header, object start and end
 }
 
@@ -630,6 +627,10 @@ TEST_CASE("store: damage to the active journal is reported, never a silent rollb
                     [&] { test::flip_byte(fx.path[active], 256 + 20); });
   damage_and_reopen("the file cut inside the snapshot record",
                     [&] { test::truncate_to(fx.path[active], 256 + 20); });
+  // memvec-stress --corrupt: a file too short for a header was left as it
+  // was by the first write, and every reopen reported it again.
+  damage_and_reopen("the file cut shorter than a header",
+                    [&] { test::truncate_to(fx.path[active], 6); });
   // Both headers wiped: no journal left, and the store must not format new
   // ones over the logs.
   fx.put(active, clean);
@@ -643,6 +644,136 @@ TEST_CASE("store: damage to the active journal is reported, never a silent rollb
   CHECK(error_of([&] { (void)fx.open(o); }) == errc::corrupt_header);
   CHECK(test::digest(fx.path[0]) == d0);
   CHECK(test::digest(fx.path[1]) == d1);
+}
+
+TEST_CASE("store: a damaged snapshot with nothing after it is reported, never taken for a torn "
+          "compaction (no silent resurrection after clear)") {
+  FilePair fx;
+  const StoreOptions o{.initial_size = 4096, .high_water_mark_ratio = 0.5, .compaction_room = 0};
+  for (const bool clear : {true, false}) {
+    INFO((clear ? "after clear()" : "after compact()"));
+    fs::remove(fx.path[0]);
+    fs::remove(fx.path[1]);
+    int active = 0;
+    {
+      auto s = fx.open(o);
+      s->set("a", Value(1));
+      s->set("b", Value("two"));
+      clear ? s->clear() : s->compact();
+      active = s->active();
+    }
+    // memvec-stress --corrupt: one flipped byte in a clear()'s 11-byte
+    // snapshot looked like a compaction a crash tore, and the cleared keys
+    // came back with no loss reported.
+    test::flip_byte(fx.path[active], kHeaderSize + 5);
+    auto r = fx.open(o);
+    CHECK(r->active() == 1 - active);
+    CHECK(r->recovery().loss == DataLoss::partial);
+    CHECK(r->recovery().reason.find("damaged") != std::string::npos);
+  }
+}
+
+TEST_CASE("store: a blank standby beside a written journal is reported; beside an empty one "
+          "(an interrupted creation) the first write formats it") {
+  FilePair fx;
+  const StoreOptions o{.initial_size = 4096, .high_water_mark_ratio = 0.5, .compaction_room = 0};
+  const auto blank = [&](int i) { return test::all_zero(fx.bytes(i)); };
+  // memvec-stress --corrupt: the journal switched to first (generation 2)
+  // zeroed whole, next to a generation-1 journal: once read as a spare.
+  {
+    auto s = fx.open(o);
+    s->set("old", Value(1));
+    s->compact();
+    s->set("new", Value(2));
+    REQUIRE(s->active() == 1);
+    REQUIRE(s->generation() == 2);
+  }
+  test::write_file(fx.path[1], std::vector<std::byte>(606));
+  {
+    auto r = fx.open(o);
+    CHECK(r->active() == 0);
+    CHECK(r->recovery().loss == DataLoss::partial);
+    CHECK(r->recovery().reason.find("journal B") != std::string::npos);
+    CHECK(r->get("old") == Value(1));
+    r->set("after", Value(3));
+  }
+  CHECK_FALSE(blank(1));  // recycled by that write: reported once
+  CHECK(fx.open(o)->recovery().loss == DataLoss::none);
+
+  // A creation cut after A was formatted: A empty, B blank. Nothing was
+  // ever written, so nothing is reported, and the first write formats B.
+  fs::remove(fx.path[0]);
+  fs::remove(fx.path[1]);
+  fx.open(o).reset();
+  test::write_file(fx.path[1], std::vector<std::byte>(fx.file_size(1)));
+  {
+    auto r = fx.open(o);
+    CHECK(r->recovery().loss == DataLoss::none);
+    CHECK(blank(1));  // opening writes nothing
+    r->set("k", Value(1));
+  }
+  CHECK_FALSE(blank(1));
+  {
+    auto r = fx.open(o);
+    CHECK(r->recovery().loss == DataLoss::none);
+    CHECK(r->get("k") == Value(1));
+  }
+  // memvec-stress --corrupt: clear() on a new store, writes, then B wiped
+  // whole: A, generation 1 and empty, read as an interrupted creation.
+  // Now the compaction leaves a generation-0 spare: no complete journal.
+  fs::remove(fx.path[0]);
+  fs::remove(fx.path[1]);
+  {
+    auto s = fx.open(o);
+    s->clear();
+    s->set("k", Value(1));
+    REQUIRE(s->active() == 1);
+  }
+  test::write_file(fx.path[1], std::vector<std::byte>(fx.file_size(1)));
+  CHECK(error_of([&] { (void)fx.open(o); }) == errc::corrupt_data);
+  // memvec-stress --corrupt: A cut to nothing beside a zero-filled B became
+  // a new, empty store. Creation makes A durable before B is sized, so no
+  // crash leaves that: refused, nothing changed.
+  test::write_file(fx.path[0], {});
+  test::write_file(fx.path[1], std::vector<std::byte>(8192));
+  CHECK(error_of([&] { (void)fx.open(o); }) == errc::corrupt_header);
+  CHECK(fx.file_size(0) == 0);
+  CHECK(blank(1));
+}
+
+TEST_CASE("store: a journal at the last generation is refused a compaction, never wrapped to "
+          "a spare's 0") {
+  FilePair fx;
+  const StoreOptions o{.initial_size = 4096, .high_water_mark_ratio = 0.5, .compaction_room = 0};
+  {
+    // What a compaction to the last generation writes: a snapshot record.
+    const std::uint64_t epoch =
+        memvec::kv::MemMappedKVJournal::create(FileBackend::open(fx.path[0]), {},
+                                               memvec::kv::kMaxGeneration)
+            .log()
+            .user_word();
+    memvec::kv::RecordWriter w;
+    w.begin(memvec::kv::kRecordSnapshot);
+    w.add("k", Value(1));
+    const auto record = w.finish(memvec::kv::record_seed(memvec::kv::kMaxGeneration, epoch));
+    auto log = memvec::kv::MemMappedKVJournal::Log::open(FileBackend::open(fx.path[0]));
+    log.append(record);
+  }
+  test::write_file(fx.path[1], std::vector<std::byte>(4096));  // a blank spare
+  {
+    auto s = fx.open(o);
+    REQUIRE(s->active() == 0);
+    CHECK(error_of([&] { s->compact(); }) == errc::capacity_exceeded);
+    s->set("after", Value(2));  // still writable
+    CHECK(s->generation() == memvec::kv::kMaxGeneration);
+  }
+  auto r = fx.open(o);
+  CHECK(r->active() == 0);
+  CHECK(r->recovery().loss == DataLoss::none);
+  Index model;
+  model["k"] = Value(1);
+  model["after"] = Value(2);
+  CHECK(r->as_hashmap() == model);
 }
 
 TEST_CASE("store: validate() and the store refuse bad options with errc::invalid_argument") {
@@ -1193,6 +1324,48 @@ TEST_CASE(
   model["big"] = Value(std::string(3000, 'z'));
   CHECK(s.as_hashmap() == model);
   disks[1]->on_resize = nullptr;
+}
+
+TEST_CASE("store: a compaction whose new journal fails to format keeps the standby's backend "
+          "for the next compaction") {
+  const StoreOptions o{.initial_size = 4096,
+                       .max_size = 65536,
+                       .high_water_mark_ratio = 0.5,
+                       .compaction_room = 0,
+                       .durability = Durability::power_loss};
+  FaultBackend fa(kBlank), fb(kBlank);
+  const std::shared_ptr<FaultDisk> disks[2] = {fa.disk(), fb.disk()};
+  Store<FaultBackend> s(std::move(fa), std::move(fb), o);
+  std::size_t refused = 0;
+  // Under power_loss the first sync of a compaction is the new header's,
+  // inside Journal::create: the failure the fuzzers found lost the backend.
+  disks[1]->on_sync = [&](FaultDisk&, std::size_t, std::size_t) {
+    if (refused == 0) {
+      ++refused;
+      throw memvec::Error(errc::io_error, "injected: EIO on the new journal's header", 5);
+    }
+  };
+  Index model;
+  int i = 0;
+  while (refused == 0) {
+    REQUIRE(i < 1000);
+    REQUIRE_NOTHROW(s.set(key_n(i), Value(i)));
+    model[key_n(i)] = Value(i);
+    ++i;
+  }
+  REQUIRE(s.last_compaction_error().has_value());
+  CHECK(s.last_compaction_error()->code() == errc::io_error);
+  CHECK(s.switch_count() == 0);
+  CHECK(disks[1]->size() >= 4096);  // still the standby's bytes
+  s.compact();  // the same backend, now formatted
+  CHECK(s.switch_count() == 1);
+  CHECK(s.active() == 1);
+  CHECK(s.as_hashmap() == model);
+  const CutSpec cut{CutMode::drop_unsynced, 0};
+  Store<FaultBackend> r(FaultBackend(disks[0]->cut(cut)), FaultBackend(disks[1]->cut(cut)), o);
+  CHECK(r.active() == 1);
+  CHECK(r.as_hashmap() == model);
+  disks[1]->on_sync = nullptr;
 }
 
 // ============================================================================

@@ -85,16 +85,11 @@ class MemVec {
 
   // Formats the backend (whatever it held) as an empty vector.
   static MemVec create(B backend, VecOptions options = {}) {
-    MemVec v(std::move(backend), options.durability);
-    v.require_writable("create");
-    if (v.backend_.size() < kSpec.data_offset) v.resize_backend(kSpec.data_offset);
-    check_alignment(std::as_const(v.backend_).data());
-    const std::uint64_t cap = v.room();
-    detail::format_header(v.backend_.data(), kSpec, cap, options.user_area);
-    v.attach(0, cap);
-    if (v.durability_ == Durability::power_loss) v.backend_.sync(0, kHeaderSize);
-    return v;
+    return create_or_return(backend, options);
   }
+  // create(), except that a failure hands the backend back in `backend` (its
+  // bytes possibly changed): a store rewriting its standby keeps the file.
+  static MemVec create_or_return(B& backend, VecOptions options = {});
 
   // Validates the header (see header.hpp); throws the matching errc and
   // leaves every byte as it was.

@@ -14,6 +14,24 @@ void MemVec<T, B, Tag>::check_alignment(const std::byte* base) {
 }
 
 template <class T, Backend B, std::uint64_t Tag>
+MemVec<T, B, Tag> MemVec<T, B, Tag>::create_or_return(B& backend, VecOptions options) {
+  MemVec v(std::move(backend), options.durability);
+  try {
+    v.require_writable("create");
+    if (v.backend_.size() < kSpec.data_offset) v.resize_backend(kSpec.data_offset);
+    check_alignment(std::as_const(v.backend_).data());
+    const std::uint64_t cap = v.room();
+    detail::format_header(v.backend_.data(), kSpec, cap, options.user_area);
+    v.attach(0, cap);
+    if (v.durability_ == Durability::power_loss) v.backend_.sync(0, kHeaderSize);
+  } catch (...) {
+    backend = std::move(v.backend_);
+    throw;
+  }
+  return v;
+}
+
+template <class T, Backend B, std::uint64_t Tag>
 void MemVec<T, B, Tag>::shrink_to_fit() {
   require_writable("shrink_to_fit");
   const size_type bytes = round_up_to_pages(kSpec.data_offset + size_ * sizeof(T));

@@ -58,7 +58,18 @@ JournalMeta decode_meta(std::span<const std::byte> area) {
     throw Error(errc::version_mismatch,
                 "journal: format version " + std::to_string(m.format_version) +
                     ", this build reads " + std::to_string(kJournalFormatVersion));
+  if (m.generation > kMaxGeneration)
+    throw Error(errc::corrupt_header, "journal: generation " + std::to_string(m.generation) +
+                                          " is past the largest, " +
+                                          std::to_string(kMaxGeneration));
   return m;
+}
+
+void check_generation(std::uint64_t generation) {
+  if (generation > kMaxGeneration)
+    throw Error(errc::invalid_argument,
+                "journal: generation " + std::to_string(generation) + " is past the largest, " +
+                    std::to_string(kMaxGeneration));
 }
 
 std::size_t nonzero_end(std::span<const std::byte> bytes) noexcept {

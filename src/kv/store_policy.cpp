@@ -19,10 +19,7 @@ int choose_active(const JournalCandidate& a, const JournalCandidate& b) noexcept
   return -1;
 }
 
-bool torn_compaction(std::uint64_t committed, std::size_t snapshot_of_older,
-                     std::size_t snapshot_of_empty) noexcept {
-  return committed == 0 || committed == snapshot_of_older || committed == snapshot_of_empty;
-}
+bool torn_compaction(std::uint64_t committed) noexcept { return committed == 0; }
 
 std::size_t standby_size(std::size_t need, const StoreOptions& options) {
   const std::size_t ppm = detail::ratio_ppm(options.high_water_mark_ratio, "");

@@ -82,21 +82,34 @@ class DoubleBufferedKV {
         throw Error(errc::corrupt_data, "DoubleBufferedKV: no complete journal (a compaction torn "
                                         "before it wrote its snapshot, and no older journal)");
       active_ = 0;  // both blank: a new store
+      // Durable from the start, A before B is even sized: a power cut can
+      // then never leave a header that half reached the disk next to a
+      // compaction that did not, nor a zero-filled B beside a blank A.
       journals_[0].emplace(create_journal(std::move(backends[0]), 1));
-      journals_[1].emplace(create_journal(std::move(backends[1]), 0));
-      // Durable from the start: a power cut can then never leave a header
-      // that half reached the disk next to a compaction that did not.
       journals_[0]->sync();
+      journals_[1].emplace(create_journal(std::move(backends[1]), 0));
       journals_[1]->sync();
     }
     const int standby = 1 - active_;
     if (!journals_[standby]) spare_.emplace(std::move(backends[standby]));
-    // A blank standby beside a journal that has been switched to is damage
-    // too: every compaction leaves a formatted journal behind.
-    if (!journals_[standby] && !failure[standby] && active_journal().generation() > 1 &&
-        memvec::detail::is_blank({std::as_const(*spare_).data(), spare_->size()}) &&
-        !memvec::detail::interrupted_format({std::as_const(*spare_).data(), spare_->size()}))
-      failure[standby] = Error(errc::corrupt_header, "it is blank though the store has switched");
+    // A blank standby beside a journal that holds records or has been
+    // switched to is damage too: creation formats both files, every
+    // compaction leaves a formatted journal behind, and the first write
+    // beside a blank standby (a creation a crash interrupted) formats it
+    // before that write commits.
+    if (!journals_[standby] && !failure[standby]) {
+      const std::span<const std::byte> spare(std::as_const(*spare_).data(), spare_->size());
+      const Journal& j = active_journal();
+      const bool written = j.generation() > 1 || j.used_bytes() + j.log().missing_on_open() > 0;
+      if (memvec::detail::interrupted_format(spare)) {
+        recycle_standby_ = true;
+      } else if (memvec::detail::is_blank(spare)) {
+        if (written)
+          failure[standby] = Error(errc::corrupt_header, "it is blank beside a written journal");
+        else
+          recycle_standby_ = true;
+      }
+    }
     report_recovery(cand[standby], failure[standby]);
   }
 
@@ -113,18 +126,20 @@ class DoubleBufferedKV {
     FileBackend a = FileBackend::open(path_a, fo);
     try {
       FileBackend b = FileBackend::open(path_b, fo);
-      // open() creates its files empty and formats A before B, so no crash
-      // leaves both zero-filled with a size: that is two wiped journals, and
-      // formatting a new store over them would hide it.
+      // open() creates its files empty and makes A's format durable before
+      // B is sized, so no crash leaves B zero-filled with a size beside a
+      // blank A: that is two wiped journals, and a new store over them
+      // would hide it.
       const auto zeroed = [](const FileBackend& f) {
         const std::span<const std::byte> bytes(f.data(), f.size());
         return !bytes.empty() && std::all_of(bytes.begin(), bytes.end(),
                                              [](std::byte x) { return x == std::byte{0}; });
       };
-      if (zeroed(a) && zeroed(b))
-        throw Error(errc::corrupt_header, "DoubleBufferedKV: " + path_a.string() + " and " +
-                                              path_b.string() + " are zero-filled: wiped "
-                                              "journals, not a new store");
+      if (zeroed(b) && (a.size() == 0 || zeroed(a)))
+        throw Error(errc::corrupt_header, "DoubleBufferedKV: " + path_b.string() +
+                                              " is zero-filled beside a blank " +
+                                              path_a.string() + ": wiped journals, not a "
+                                              "new store");
       return DoubleBufferedKV(std::move(a), std::move(b), options);
     } catch (...) {
       if (!a_existed && a.size() == 0) {

@@ -25,6 +25,10 @@ void DoubleBufferedKV<B>::compact_locked(const Index& live, std::size_t extra) {
   snapshot_.begin(kRecordSnapshot);
   for (const auto& [key, value] : live) snapshot_.add(key, value);
   const std::size_t need = snapshot_.size() + 1 + extra;  // + the object's end marker
+  const std::uint64_t generation = active_journal().generation();
+  if (generation >= kMaxGeneration)  // only a crafted file gets here: never wrap to a spare's 0
+    throw Error(errc::capacity_exceeded,
+                "DoubleBufferedKV: generation " + std::to_string(generation) + " is the last");
   const std::size_t want = standby_size(need, options_);
   if (want == 0)
     throw Error(errc::capacity_exceeded, "DoubleBufferedKV: the live set needs " +
@@ -36,19 +40,17 @@ void DoubleBufferedKV<B>::compact_locked(const Index& live, std::size_t extra) {
   try {
     resize_best(backend, want, kHeaderSize + need);
     const std::size_t bytes = backend.size();
-    Journal next = Journal::create(std::move(backend), journal_options(bytes),
-                                   active_journal().generation() + 1);
+    // A failed create hands the backend back: the standby file stays ours.
+    Journal next = Journal::create_or_return(backend, journal_options(bytes), generation + 1);
     try {
-      // One record: the compaction is complete exactly when it commits (and
-      // under power_loss, its commit synced the record and the header).
-      next.commit_snapshot(snapshot_);
+      // One record: the compaction is complete exactly when it commits.
       // Synced whatever the durability (LevelDB syncs its compaction output
       // too): the next compaction rewrites the journal active now, which may
       // be the only durable one, so the journal taking over must be durable
       // before that, or a power cut inside that rewrite leaves no complete
       // journal, and a sync() point, even one made by an earlier process,
-      // would be lost. compaction_room spreads this sync over many writes.
-      if (options_.durability != Durability::power_loss) next.sync();
+      // would be lost. compaction_room spreads these syncs over many writes.
+      next.commit_snapshot(snapshot_);
     } catch (...) {
       spare_.emplace(std::move(next).release_backend());
       throw;
@@ -64,24 +66,35 @@ void DoubleBufferedKV<B>::compact_locked(const Index& live, std::size_t extra) {
   // journal's index is empty already.
   Journal& old = *journals_[active_];
   if (&live == &old.index_) journals_[standby]->index_ = std::move(old.index_);
+  const bool empty_first = old.generation() == 1 && old.used_bytes() == 0;
   active_ = standby;
   ++switch_count_;
   last_compaction_error_.reset();
   recycle_standby_ = false;  // the damaged standby was just rewritten
+  // An empty generation-1 journal left behind, beside a newer journal later
+  // wiped whole, would read as a store whose creation a crash cut: nothing
+  // to report. As a generation-0 spare it makes that store refuse to open.
+  // Safe now: the switch is durable.
+  if (empty_first) {
+    try {
+      recycle_standby();
+    } catch (const Error&) {
+      recycle_standby_ = true;  // the next write tries again
+    }
+  }
 }
 
 template <Backend B>
 void DoubleBufferedKV<B>::recycle_standby() {
   const int standby = 1 - active_;
   B backend = take_standby();
-  const std::size_t bytes = backend.size();
-  if (bytes < kHeaderSize) {  // no room for a header: leave it for the next compaction
-    spare_.emplace(std::move(backend));
-    recycle_standby_ = false;
-    return;
-  }
   try {
-    journals_[standby].emplace(Journal::create(std::move(backend), journal_options(bytes), 0));
+    // A standby cut shorter than a journal grows back to the store's
+    // starting size: left unformatted, every reopen would report it again.
+    if (backend.size() < options_.initial_size)
+      resize_best(backend, options_.initial_size, kHeaderSize);
+    const std::size_t bytes = backend.size();
+    journals_[standby].emplace(Journal::create_or_return(backend, journal_options(bytes), 0));
   } catch (...) {
     if (!journals_[standby]) spare_.emplace(std::move(backend));
     throw;
@@ -107,8 +120,7 @@ void DoubleBufferedKV<B>::report_recovery(const JournalCandidate& standby,
     lost = true;
   } else if (standby.readable && standby.generation > active_journal().generation()) {
     const std::string gen = " (generation " + std::to_string(standby.generation) + ")";
-    if (torn_compaction(standby.committed, snapshot_bytes(active_journal().as_hashmap()),
-                        snapshot_bytes(Index{}))) {
+    if (torn_compaction(standby.committed)) {
       note = std::string("journal ") + other + gen + " is an unfinished compaction; ignored";
       recycle_standby_ = true;
     } else {

@@ -54,6 +54,11 @@ namespace memvec::kv {
 // as some other byte vector, nor the other way round.
 inline constexpr std::uint64_t kJournalTypeTag = 0x4C4E524A564B564Dull;
 inline constexpr std::uint16_t kJournalFormatVersion = 1;
+// The largest generation a journal carries. A store's compaction writes
+// generation + 1, which must never wrap to 0 (a spare) below the journal it
+// replaces: 2^63 - 1 compactions never happen, so a file claiming a higher
+// generation is corrupt_header, and a compaction from this one is refused.
+inline constexpr std::uint64_t kMaxGeneration = (std::uint64_t{1} << 63) - 1;
 
 // The journal's metadata, kept in the MemVec header's user area.
 struct JournalMeta {
@@ -68,6 +73,8 @@ std::vector<bool> superseded(std::span<const std::pair<std::string, Value>> item
 std::array<std::byte, 24> encode_meta(const JournalMeta& meta);
 // Throws errc::version_mismatch for a journal format this build does not read.
 JournalMeta decode_meta(std::span<const std::byte> user_area);
+// Throws errc::invalid_argument past kMaxGeneration.
+void check_generation(std::uint64_t generation);
 std::uint64_t now_unix_ns() noexcept;
 // A random 48-bit epoch (std::random_device), never 0.
 std::uint64_t random_epoch();
@@ -87,14 +94,27 @@ class KVJournal {
   using Log = MemVec<std::byte, B, kJournalTypeTag>;
 
   static KVJournal create(B backend, JournalOptions options = {}, std::uint64_t generation = 1) {
+    return create_or_return(backend, options, generation);
+  }
+  // create(), except that a failure hands the backend back in `backend` (its
+  // bytes possibly changed): the store's compaction keeps its standby file.
+  static KVJournal create_or_return(B& backend, JournalOptions options = {},
+                                    std::uint64_t generation = 1) {
     detail::ratio_ppm(options.high_water_mark_ratio, "high_water_mark_ratio");  // before a write
+    detail::check_generation(generation);
     const JournalMeta meta{kJournalFormatVersion, generation, detail::now_unix_ns()};
     const auto area = detail::encode_meta(meta);
-    Log log = Log::create(std::move(backend), {options.durability, area});
-    // A random first epoch: re-creating a journal over its own old bytes with
-    // the same generation (a standby re-made after a lost header, create()
-    // over an old journal) must not let the old records validate.
-    log.set_user_word(detail::random_epoch());
+    Log log = Log::create_or_return(backend, {options.durability, area});
+    try {
+      // A random first epoch: re-creating a journal over its own old bytes
+      // with the same generation (a standby re-made after a lost header,
+      // create() over an old journal) must not let the old records validate.
+      log.set_user_word(detail::random_epoch());
+    } catch (...) {
+      backend = std::move(log).release_backend();
+      throw;
+    }
+    // Replaying an empty log allocates nothing: this cannot throw.
     KVJournal j(std::move(log), options, meta);  // the format is synced under power_loss
     j.tail_clean_ = true;  // a fresh epoch: nothing past 0 can validate
     j.synced_ = false;     // nothing durable to protect yet
@@ -328,7 +348,21 @@ class KVJournal {
   // move once the switch can no longer fail, instead of a copy.
   template <Backend>
   friend class DoubleBufferedKV;
-  void commit_snapshot(RecordWriter& snapshot) { commit(snapshot); }
+  // The store's compaction, into a journal create() just made: the snapshot
+  // is made durable before its length is published (then the header is
+  // synced), whatever the durability. So a power cut leaves either nothing
+  // committed or a whole snapshot, and a committed snapshot that fails its
+  // checksum is damage, never a tear: the store tells the two apart by that.
+  void commit_snapshot(RecordWriter& snapshot) {
+    const std::span<const std::byte> record = snapshot.finish(seed_);
+    if (record.size() > log_.capacity() - log_.size()) grow_for(record.size());
+    std::memcpy(log_.data() + log_.size(), record.data(), record.size());
+    log_.sync(log_.size(), record.size());
+    first_type_ = static_cast<std::uint8_t>(record[record_offset::kType]);
+    log_.append(record);  // the same bytes: this publishes the length
+    valid_end_ = log_.size();
+    log_.sync_through(0);  // the header alone
+  }
 
   Log log_;
   Index index_;

@@ -4,8 +4,8 @@
 //
 // Switch protocol, in one sentence: the standby journal is rewritten with
 // generation = active generation + 1 whose first record is a snapshot of the
-// live set, synced, and only then becomes active; on reopen the newest
-// complete generation wins.
+// live set, synced before and after its length is published, and only then
+// becomes active; on reopen the newest complete generation wins.
 #pragma once
 
 #include <cstddef>
@@ -27,13 +27,11 @@ struct JournalCandidate {
 };
 
 // Whether a newer journal that is not complete is a compaction a crash tore
-// (no loss: it was to be a copy of the older journal) rather than damage:
-// its committed log is empty, or exactly one snapshot record of the live set
-// the older journal holds (or of an empty set: a clear()). A compaction
-// commits its snapshot and nothing else before the switch, so a longer log
-// means the switch happened and the journal was damaged since.
-bool torn_compaction(std::uint64_t committed, std::size_t snapshot_of_older,
-                     std::size_t snapshot_of_empty) noexcept;
+// (no loss: it was to be a copy of the older journal) rather than damage: a
+// compaction syncs its snapshot before it publishes the log's length
+// (KVJournal::commit_snapshot), so a torn one has nothing committed, and
+// committed bytes that are not a valid snapshot were damaged since.
+bool torn_compaction(std::uint64_t committed) noexcept;
 
 // 0 for A, 1 for B, -1 when neither can be active. Generation order only:
 // never wall-clock time, never "the one that has data" (the first journal
