@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs what memvec's build, tests, examples and benchmarks need on Debian 12
 # (apt packages only). Skips apt entirely when everything is already there.
+# Extra package names given as arguments are checked and installed the same
+# way (benchmarks/report.sh adds gnuplot-nox for its plots).
 set -euo pipefail
 packages=(
   g++ clang libclang-rt-14-dev cmake meson ninja-build pkg-config python3
   libboost-iostreams-dev catch2 libbenchmark-dev
   liblmdb-dev libleveldb-dev libsqlite3-dev libxxhash-dev
+  "$@"
 )
 missing=()
 for p in "${packages[@]}"; do
