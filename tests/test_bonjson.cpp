@@ -759,9 +759,14 @@ TEST_CASE("bonjson: decode_string_prefix reads one string and refuses anything e
   std::string key = "old";
   CHECK(bj::decode_string_prefix(two, key) == 22);
   CHECK(key == std::string(20, 'k'));
+  std::string_view view;  // the same, viewing the input's bytes
+  CHECK(bj::decode_string_prefix(two, view) == 22);
+  CHECK(view == std::string(20, 'k'));
+  CHECK(static_cast<const void*>(view.data()) == two.data() + 2);
   for (const Bytes& bad : {bytes({}), bytes({0x05}), bytes({0x6d}), bytes({0x99, 0x9b}),
                            bytes({0x83, 0x61}), bytes({0x81, 0xff})}) {
     std::string out = "kept";
+    std::string_view out_view = "kept";
     INFO("input " << hex(bad));
     try {
       (void)bj::decode_string_prefix(bad, out);
@@ -769,7 +774,9 @@ TEST_CASE("bonjson: decode_string_prefix reads one string and refuses anything e
     } catch (const memvec::Error& e) {
       CHECK(e.code() == errc::corrupt_data);
     }
+    CHECK_THROWS_AS(bj::decode_string_prefix(bad, out_view), memvec::Error);
     CHECK(out == "kept");
+    CHECK(out_view == "kept");
   }
 }
 

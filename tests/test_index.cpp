@@ -109,6 +109,32 @@ TEST_CASE("index: copies are deep and equal, moves leave an empty index, == comp
   CHECK(a.size() == 1);
 }
 
+TEST_CASE("index: 150,000 keys of 0 to 44 bytes, in big blocks, grown under expect_more()") {
+  // Every key length takes its own path through hash() (0, 1-3, 4-7, 8-16,
+  // 17-32, longer), bytes >= 0x80 included; past 128 Ki slots and 32 Ki
+  // nodes the memory comes from mmap in whole huge pages.
+  const auto key_of = [](int i) {
+    const auto n = static_cast<std::size_t>(i);
+    return i == 0 ? "" : std::string(n % 3, '\xff') + std::to_string(i) + std::string(n % 37, 'x');
+  };
+  Index index;
+  Model model;
+  index.expect_more(150'000);
+  for (int i = 0; i < 150'000; ++i) {
+    index.insert_or_assign(key_of(i), Value(i));
+    model.insert_or_assign(key_of(i), Value(i));
+  }
+  index.expect_more(0);
+  for (int i = 0; i < 150'000; i += 3) {
+    CHECK(index.erase(key_of(i)) == 1);
+    model.erase(key_of(i));
+  }
+  REQUIRE(diff(index, model) == "");
+  const Index copy = index;
+  CHECK(copy == index);
+  REQUIRE(diff(copy, model) == "");
+}
+
 TEST_CASE("index: at() throws std::out_of_range for a missing key; find() gives end()") {
   Index index{{"here", Value(1)}};
   CHECK_THROWS_AS(index.at("there"), std::out_of_range);

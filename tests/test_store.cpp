@@ -741,6 +741,38 @@ TEST_CASE("store: a blank standby beside a written journal is reported; beside a
   CHECK(blank(1));
 }
 
+TEST_CASE("store: a cut creation whose blank standby cannot be formatted fails its first write "
+          "and reports nothing (fuzz_store_open)") {
+  for (const std::size_t b_size : {std::size_t{19}, std::size_t{4096}}) {
+    INFO("standby buffer of " << b_size << " bytes");
+    alignas(4096) static std::byte a[4096];
+    alignas(4096) static std::byte b[4096];
+    std::fill(std::begin(a), std::end(a), std::byte{0});
+    std::fill(std::begin(b), std::end(b), std::byte{0});
+    (void)memvec::kv::KVJournal<SpanBackend>::create(SpanBackend(std::span(a)));  // A, empty
+    const auto open = [&] {
+      return std::make_unique<Store<SpanBackend>>(SpanBackend(std::span(a)),
+                                                  SpanBackend(std::span(b, b_size)),
+                                                  StoreOptions{.initial_size = 4096});
+    };
+    {
+      auto s = open();
+      CHECK(s->recovery().loss == DataLoss::none);
+      if (b_size < kHeaderSize) {
+        // A record in A beside a blank B would read as damage at the next
+        // open: the write fails, as the store's creation would have.
+        CHECK(error_of([&] { s->set("k", Value(1)); }) == errc::capacity_exceeded);
+        CHECK(s->empty());
+      } else {
+        s->set("k", Value(1));
+      }
+    }
+    auto r = open();
+    CHECK(r->recovery().loss == DataLoss::none);
+    CHECK(r->size() == (b_size < kHeaderSize ? 0u : 1u));
+  }
+}
+
 TEST_CASE("store: a journal at the last generation is refused a compaction, never wrapped to "
           "a spare's 0") {
   FilePair fx;

@@ -30,7 +30,7 @@ class Decoder {
       : p_(reinterpret_cast<const std::uint8_t*>(in.data())), n_(in.size()) {}
 
   Value run();
-  std::string run_string();
+  std::string_view run_string();
   std::size_t position() const noexcept { return pos_; }
 
  private:
@@ -65,7 +65,8 @@ class Decoder {
     return v;
   }
 
-  std::string read_string(std::uint8_t code, std::size_t at);
+  // A view of the string's validated bytes inside the input.
+  std::string_view read_string(std::uint8_t code, std::size_t at);
   Value read_float(std::uint8_t code, std::size_t at);
   Value read_int(std::uint8_t code, std::size_t at);
   Value read_scalar(std::uint8_t code, std::size_t at);
@@ -77,7 +78,7 @@ class Decoder {
   std::vector<Frame> stack_;
 };
 
-std::string Decoder::read_string(std::uint8_t code, std::size_t at) {
+std::string_view Decoder::read_string(std::uint8_t code, std::size_t at) {
   std::uint64_t length;
   if (code != kTypeLongString) {
     length = code - kTypeShortString;
@@ -107,7 +108,7 @@ std::string Decoder::read_string(std::uint8_t code, std::size_t at) {
   if (const auto err = detail::find_utf8_error(bytes); err.reason != nullptr)
     fail(pos_ + err.offset, std::string("invalid UTF-8 in string: ") + err.reason);
   pos_ += bytes.size();
-  return std::string(bytes);
+  return bytes;
 }
 
 Value Decoder::read_float(std::uint8_t code, std::size_t at) {
@@ -224,7 +225,7 @@ Value Decoder::run() {
   }
 }
 
-std::string Decoder::run_string() {
+std::string_view Decoder::run_string() {
   if (n_ == 0) fail(0, "truncated input: expected a string");
   const std::uint8_t code = p_[pos_++];
   if (!is_string_code(code)) fail(0, "expected a string, found type code " + hex_byte(code));
@@ -234,6 +235,12 @@ std::string Decoder::run_string() {
 }  // namespace
 
 std::size_t decode_string_prefix(std::span<const std::byte> in, std::string& out) {
+  Decoder decoder(in);
+  out = decoder.run_string();
+  return decoder.position();
+}
+
+std::size_t decode_string_prefix(std::span<const std::byte> in, std::string_view& out) {
   Decoder decoder(in);
   out = decoder.run_string();
   return decoder.position();

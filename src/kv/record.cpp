@@ -1,5 +1,6 @@
 #include "memvec/kv/record.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -22,9 +23,10 @@ std::uint32_t record_crc(std::span<const std::byte> frame, std::uint32_t seed) {
   return crc32c(frame.data() + record_offset::kLength, frame.size() - record_offset::kLength, seed);
 }
 
-// A decoded member waiting to be applied, its key hashed once.
+// A decoded member waiting to be applied, its key hashed once. The key views
+// the mapped log: the index copies it once, straight into its node.
 struct Staged {
-  std::string key;
+  std::string_view key;
   Value value;
   std::uint64_t hash = 0;
 };
@@ -69,7 +71,7 @@ void apply(std::vector<Staged>& staged, Index& index) {
     if (m.value.is_null())
       index.erase_hashed(m.key, m.hash);
     else
-      index.assign_hashed(std::move(m.key), m.hash, std::move(m.value));
+      index.assign_hashed(m.key, m.hash, std::move(m.value));
   }
   staged.clear();
 }
@@ -138,6 +140,12 @@ ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, Index& i
   std::string why;
   std::size_t off = 0;
   std::size_t in_window = 0;
+  std::uint64_t members = 0;
+  // The hint ends with the replay, also when that throws.
+  struct EndHint {
+    Index& index;
+    ~EndHint() { index.expect_more(0); }
+  } end_hint{index};
   while (off < log.size()) {
     const std::size_t left = log.size() - off;
     // Everything here is inside the committed length, which is published
@@ -160,6 +168,11 @@ ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, Index& i
         ++r.recovery.records_replayed;
         off += kRecordHeaderSize + len;
         if (++in_window == kWindow) {
+          // The rest of the log at the density so far: that many new keys
+          // at most, so the index may grow past them in fewer steps.
+          members += staged.size();
+          if (members != 0)
+            index.expect_more((log.size() - off) / std::max<std::uint64_t>(1, off / members));
           apply(staged, index);
           in_window = 0;
         }

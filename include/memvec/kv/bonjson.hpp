@@ -102,6 +102,8 @@ void encode_string(std::string_view s, std::vector<std::byte>& out);
 // Decodes the string value at the start of `in` into out (any other value is
 // corrupt_data); returns the bytes it used. On error, out is unchanged.
 std::size_t decode_string_prefix(std::span<const std::byte> in, std::string& out);
+// The same, with out viewing the string's bytes inside `in` (no copy).
+std::size_t decode_string_prefix(std::span<const std::byte> in, std::string_view& out);
 
 // Whether s is well-formed UTF-8 (what encode and decode require).
 bool is_valid_utf8(std::string_view s) noexcept;

@@ -26,7 +26,9 @@
 //
 // Errors: like KVJournal. A compaction that fails after a write committed is
 // not reported as the write's failure; last_compaction_error() tells, until
-// a compaction succeeds.
+// a compaction succeeds. The one write that fails for its standby: the first
+// after an open that found the store's creation cut by a crash (an empty
+// first journal, the standby blank), when the standby cannot be formatted.
 #pragma once
 
 #include <algorithm>
@@ -101,13 +103,13 @@ class DoubleBufferedKV {
       const std::span<const std::byte> spare(std::as_const(*spare_).data(), spare_->size());
       const Journal& j = active_journal();
       const bool written = j.generation() > 1 || j.used_bytes() + j.log().missing_on_open() > 0;
-      if (memvec::detail::interrupted_format(spare)) {
+      const bool interrupted = memvec::detail::interrupted_format(spare);
+      const bool blank = !interrupted && memvec::detail::is_blank(spare);
+      if (blank && written) {
+        failure[standby] = Error(errc::corrupt_header, "it is blank beside a written journal");
+      } else if (blank || interrupted) {
         recycle_standby_ = true;
-      } else if (memvec::detail::is_blank(spare)) {
-        if (written)
-          failure[standby] = Error(errc::corrupt_header, "it is blank beside a written journal");
-        else
-          recycle_standby_ = true;
+        finish_creation_ = !written;
       }
     }
     report_recovery(cand[standby], failure[standby]);
@@ -274,7 +276,10 @@ class DoubleBufferedKV {
       try {
         recycle_standby();
       } catch (const Error& e) {
-        // Not this write's failure: the next compaction rewrites the standby.
+        // A creation a crash cut is finished before its first write: a blank
+        // standby beside a written journal must keep meaning damage.
+        if (finish_creation_) throw;
+        // Else not this write's failure: the next compaction rewrites it.
         last_compaction_error_ = e;
         recycle_standby_ = false;
       }
@@ -319,6 +324,7 @@ class DoubleBufferedKV {
   std::optional<Error> last_compaction_error_;
   RecordWriter snapshot_;  // compaction's buffer, kept for its capacity
   bool recycle_standby_ = false;  // see recycle_standby()
+  bool finish_creation_ = false;  // and the store's creation is unfinished until it is done
 };
 
 using DoubleBufferedMemMappedKV = DoubleBufferedKV<FileBackend>;

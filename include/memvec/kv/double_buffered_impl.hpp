@@ -70,7 +70,7 @@ void DoubleBufferedKV<B>::compact_locked(const Index& live, std::size_t extra) {
   active_ = standby;
   ++switch_count_;
   last_compaction_error_.reset();
-  recycle_standby_ = false;  // the damaged standby was just rewritten
+  recycle_standby_ = finish_creation_ = false;  // the standby was just rewritten
   // An empty generation-1 journal left behind, beside a newer journal later
   // wiped whole, would read as a store whose creation a crash cut: nothing
   // to report. As a generation-0 spare it makes that store refuse to open.
@@ -100,7 +100,7 @@ void DoubleBufferedKV<B>::recycle_standby() {
     throw;
   }
   journals_[standby]->sync();
-  recycle_standby_ = false;
+  recycle_standby_ = finish_creation_ = false;
 }
 
 template <Backend B>

@@ -9,7 +9,9 @@
 // an array of {hash, node*} slots, so a miss on a new key touches one slot
 // and no node, and replay() can prefetch the slots of the records it is about
 // to apply (see prefetch()). Measured: 2.8 → 9+ M records/s replaying 1M
-// distinct keys (benchmarks/bench_kv, replay/*).
+// distinct keys (benchmarks/bench_kv, replay/*); then 6 → 11+ M with big
+// blocks on huge pages (index.cpp), one probe per insert, a cheaper hash and
+// replay's expect_more() hint.
 //
 // Each element lives in its own node, so pointers and references to values
 // stay valid until that key is erased or the index is cleared, like
@@ -35,6 +37,18 @@
 #include "memvec/kv/value.hpp"
 
 namespace memvec::kv {
+
+namespace detail {
+// Zeroed memory for the slot array and node chunks: big blocks come from the
+// kernel on huge pages, populated up front (see index.cpp); small ones from
+// calloc. block_bytes() is what a block of `bytes` really gets.
+std::size_t block_bytes(std::size_t bytes) noexcept;
+void* zeroed_block(std::size_t bytes);  // bytes from block_bytes(); throws std::bad_alloc
+struct BlockFree {
+  std::size_t bytes = 0;
+  void operator()(void* p) const noexcept;
+};
+}  // namespace detail
 
 class Index {
   struct Slot {
@@ -153,8 +167,11 @@ class Index {
     const std::size_t s = find_slot(key, hash);
     return s == kNone ? nullptr : &slots_[s].node->second;
   }
-  void assign_hashed(std::string&& key, std::uint64_t hash, Value&& value);
+  void assign_hashed(std::string_view key, std::uint64_t hash, Value&& value);
   size_type erase_hashed(std::string_view key, std::uint64_t hash) noexcept;
+  // About `more` new keys may still come: the slot array may then grow 4x
+  // at once instead of 2x, one rehash instead of two. 0 (the default) after.
+  void expect_more(size_type more) noexcept { expect_ = more; }
 
  private:
   static constexpr std::size_t kNone = ~std::size_t{0};
@@ -189,10 +206,11 @@ class Index {
     struct Room {
       alignas(value_type) std::byte bytes[sizeof(value_type)];
     };
-    explicit Chunk(std::size_t n);
+    explicit Chunk(std::size_t n);  // room for n nodes or more
     ~Chunk();
     Chunk(const Chunk&) = delete;
     Chunk& operator=(const Chunk&) = delete;
+    std::size_t bytes;
     std::size_t nodes;
     Room* room;
   };
@@ -200,9 +218,10 @@ class Index {
   std::vector<value_type*> free_;  // destroyed nodes' room
   std::size_t chunk_used_ = 0;     // nodes handed out from chunks_.back()
 
-  std::unique_ptr<Slot[]> slots_;
+  std::unique_ptr<Slot[], detail::BlockFree> slots_;
   std::size_t capacity_ = 0;  // a power of two, or 0
   std::size_t size_ = 0;
+  std::size_t expect_ = 0;  // see expect_more()
   unsigned shift_ = 64;
 };
 
