@@ -58,7 +58,7 @@ failed=$((failed + bad))
 
 step "3/6 CMake + clang++ AddressSanitizer + UndefinedBehaviorSanitizer"
 # -O1: the sanitizers' reports stay exact, and the power-cut sweeps of
-# test_journal_faults run in a minute instead of three and a half at -O0.
+# test_journal_faults_power_cut run in a minute instead of three and a half at -O0.
 cmake -S . -B "$out/asan" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DMEMVEC_SANITIZE=ON -DMEMVEC_WERROR=ON -DMEMVEC_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$out/asan" -j"$jobs"

@@ -1,6 +1,6 @@
 // memvec-stress --corrupt: random damage to real files of every format (a
-// MemVec file, a journal file, a store's pair), after test_header.cpp's and
-// test_journal_faults.cpp's sweeps but at random and on files with history:
+// MemVec file, a journal file, a store's pair), after test_header_reopen.cpp's and
+// test_journal_faults_corruption.cpp's sweeps but at random and on files with history:
 // bytes flipped (anywhere, in the header, in the committed data, in the
 // spare room), whole pages zeroed, files truncated. Each trial builds its
 // file(s) from a random workload, damages them 1-3 times, reopens.

@@ -1,5 +1,5 @@
 // memvec-stress --kill: fork + SIGKILL trials over real files, after
-// tests/test_crash.cpp, test_journal_crash.cpp and test_store.cpp's trials,
+// tests/test_crash.cpp, test_journal_crash.cpp and test_store_crash.cpp's trials,
 // in rotation over three workloads: MemVec pushes (FileBackend), journal
 // writes (MemMappedKVJournal) and store writes with frequent compactions
 // (DoubleBufferedMemMappedKV on 4 KiB journals at ratio 0.5, no compaction

@@ -1,8 +1,9 @@
 // memvec-stress --power-cut: simulated power cuts (tests/fault_backend.hpp)
-// at one random moment of a random workload, after test_journal_faults.cpp's
-// run_power_cuts and test_store.cpp's run_store_cuts. Variants: journal or
-// store (4 KiB journals at ratio 0.5, no compaction room: compactions all
-// the time), each under Durability::power_loss and process_crash.
+// at one random moment of a random workload, after
+// test_journal_faults_power_cut.cpp's run_power_cuts and
+// store_power_cut.hpp's run_store_cuts. Variants: journal or store (4 KiB
+// journals at ratio 0.5, no compaction room: compactions all the time), each
+// under Durability::power_loss and process_crash.
 //
 // The moment is drawn uniformly (reservoir sampling) from every sync point
 // and resize inside the calls and every call return; the cut mode (and for

@@ -1,5 +1,5 @@
 // Per-backend factories for the tests that run one suite over every backend
-// (test_backends, test_mem_vec, test_mem_vec_model).
+// (test_backends, test_mem_vec_*, test_mem_vec_model).
 //
 // Factory<B> makes fresh backends of B and owns whatever must outlive them
 // (the temp directory of the file backends, the buffers of SpanBackend), so a

@@ -1,5 +1,5 @@
 // The SIGKILL-trial harness shared by the crash tests (test_crash,
-// test_journal_crash, test_store): a child writes and acknowledges each
+// test_journal_crash, test_store_crash): a child writes and acknowledges each
 // returned call through a pipe; the parent reads the acks and kills it.
 #pragma once
 
