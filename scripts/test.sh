@@ -4,7 +4,8 @@
 #   2. Meson + clang++ (werror) build, meson test
 #   3. CMake + clang++ AddressSanitizer + UndefinedBehaviorSanitizer build, ctest
 #   4. the three ways to consume an installed memvec: find_package, pkg-config,
-#      Meson (dependency() from the install, and as a subproject)
+#      Meson (dependency() from the install, and as a subproject); the CLI
+#      tests against the installed memvec-kv
 #   5. a small memvec-stress campaign (SIGKILL, power cuts, corruption)
 #   6. a short fuzzing smoke run over the committed corpora (when present)
 # Build trees go to build-test/ (override with MEMVEC_TEST_DIR). Prints a
@@ -65,10 +66,13 @@ cmake --build "$out/asan" -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest "$out/asan" || status=1
 
-step "4/6 consumers of an installed memvec: find_package, pkg-config, Meson"
+step "4/6 an installed memvec: find_package, pkg-config, Meson consumers; the installed memvec-kv"
 rm -rf "$out/prefix" "$out/consumers"
 cmake --install "$out/gcc" >/dev/null
 tests/consumers/run.sh "$out/prefix" "$out/consumers" && passed=$((passed + 4)) || { failed=$((failed + 1)); status=1; }
+# The tool's tests again, driving the installed binary instead of the built one.
+MEMVEC_KV_BIN="$out/prefix/bin/memvec-kv" "$out/gcc/test_cli" \
+  && passed=$((passed + 1)) || { failed=$((failed + 1)); status=1; }
 
 step "5/6 memvec-stress: a small SIGKILL, power-cut and corruption campaign (seconds)"
 # tmpfs when there is one: the campaigns fork and sync a lot, and the syncs
