@@ -168,6 +168,20 @@ TEST_CASE("store: a blank standby beside a written journal is reported; beside a
   CHECK(error_of([&] { (void)fx.open(o); }) == errc::corrupt_header);
   CHECK(fx.file_size(0) == 0);
   CHECK(blank(1));
+  // Before any switch: A, written, zeroed whole beside its generation-0
+  // spare is no creation either: no complete journal, refused.
+  fs::remove(fx.path[0]);
+  fs::remove(fx.path[1]);
+  {
+    auto s = fx.open(o);
+    s->set("k", Value(1));
+    REQUIRE(s->switch_count() == 0);
+  }
+  test::write_file(fx.path[0], std::vector<std::byte>(fx.file_size(0)));
+  const auto spare = test::digest(fx.path[1]);
+  CHECK(error_of([&] { (void)fx.open(o); }) == errc::corrupt_data);
+  CHECK(blank(0));
+  CHECK(test::digest(fx.path[1]) == spare);
 }
 
 TEST_CASE("store: a cut creation whose blank standby cannot be formatted fails its first write "
