@@ -58,18 +58,16 @@ JournalMeta decode_meta(std::span<const std::byte> area) {
     throw Error(errc::version_mismatch,
                 "journal: format version " + std::to_string(m.format_version) +
                     ", this build reads " + std::to_string(kJournalFormatVersion));
-  if (m.generation > kMaxGeneration)
-    throw Error(errc::corrupt_header, "journal: generation " + std::to_string(m.generation) +
-                                          " is past the largest, " +
-                                          std::to_string(kMaxGeneration));
+  // A header whose checksum holds but whose generation is past the largest
+  // was crafted or written by something else: not a file to open.
+  check_generation(m.generation, errc::corrupt_header);
   return m;
 }
 
-void check_generation(std::uint64_t generation) {
+void check_generation(std::uint64_t generation, errc code) {
   if (generation > kMaxGeneration)
-    throw Error(errc::invalid_argument,
-                "journal: generation " + std::to_string(generation) + " is past the largest, " +
-                    std::to_string(kMaxGeneration));
+    throw Error(code, "journal: generation " + std::to_string(generation) +
+                          " is past the largest, " + std::to_string(kMaxGeneration));
 }
 
 std::size_t nonzero_end(std::span<const std::byte> bytes) noexcept {

@@ -324,7 +324,7 @@ class DoubleBufferedKV {
   std::optional<Error> last_compaction_error_;
   RecordWriter snapshot_;  // compaction's buffer, kept for its capacity
   bool recycle_standby_ = false;  // see recycle_standby()
-  bool finish_creation_ = false;  // and the store's creation is unfinished until it is done
+  bool finish_creation_ = false;  // that recycle finishes a cut creation: its failure fails the write
 };
 
 using DoubleBufferedMemMappedKV = DoubleBufferedKV<FileBackend>;

@@ -73,8 +73,9 @@ std::vector<bool> superseded(std::span<const std::pair<std::string, Value>> item
 std::array<std::byte, 24> encode_meta(const JournalMeta& meta);
 // Throws errc::version_mismatch for a journal format this build does not read.
 JournalMeta decode_meta(std::span<const std::byte> user_area);
-// Throws errc::invalid_argument past kMaxGeneration.
-void check_generation(std::uint64_t generation);
+// Throws `code` (invalid_argument for create(), corrupt_header for a header
+// read) past kMaxGeneration.
+void check_generation(std::uint64_t generation, errc code = errc::invalid_argument);
 std::uint64_t now_unix_ns() noexcept;
 // A random 48-bit epoch (std::random_device), never 0.
 std::uint64_t random_epoch();
