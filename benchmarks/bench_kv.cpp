@@ -118,7 +118,7 @@ void BM_replay_core(benchmark::State& state, bool distinct) {
     const std::span<const std::byte> log(j.log().data(), j.log().size());
     const std::uint32_t seed = kv::record_seed(j.generation(), j.epoch());
     for (auto _ : state) {
-      auto index = std::make_unique<kv::Index>();
+      auto index = std::make_unique<kv::detail::LogIndex>();
       const Clock::time_point t0 = Clock::now();
       const kv::ReplayResult r = kv::replay(log, seed, *index);
       state.SetIterationTime(seconds_since(t0));

@@ -53,12 +53,12 @@ class MemvecStore {
     return v ? v->as_int() : -1;
   }
   std::int64_t find_int(std::size_t i) const {
-    const kv::Value* v = kv_.find(g_data.keys[i]);
-    return v != nullptr ? v->as_int() : -1;
+    const kv::ValuePtr v = kv_.find(g_data.keys[i]);
+    return v ? v->as_int() : -1;
   }
   bool holds(std::size_t i, Kind kind) const {
-    const kv::Value* v = kv_.find(g_data.keys[i]);
-    return v != nullptr &&
+    const kv::ValuePtr v = kv_.find(g_data.keys[i]);
+    return v &&
            *v == (kind == Kind::int_value ? g_data.int_values[i] : g_data.str_values[i]);
   }
   std::size_t size() const { return kv_.size(); }

@@ -71,7 +71,7 @@ void use_journal(Journal& journal) {
                     {"recent", kv::Value::array({"a.txt", "b.txt"})}});
 
   if (const auto name = journal.get("user_name")) std::cout << "  user_name: " << *name << "\n";
-  if (const kv::Value* id = journal.find("user_id"))  // no copy
+  if (const kv::ValuePtr id = journal.find("user_id"))  // no copy: read in the mapping
     std::cout << "  user_id:   " << id->as_int() << "\n";
   std::cout << "  scratch present: " << std::boolalpha << journal.contains("scratch") << "\n";
   std::cout << "  as_hashmap():\n";

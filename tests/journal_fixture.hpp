@@ -244,10 +244,10 @@ std::string diff(const J& j, const Model& m) {
   if (j.size() != m.size())
     note("size " + std::to_string(j.size()) + ", model " + std::to_string(m.size()));
   if (j.empty() != m.empty()) note("empty() disagrees");
-  if (j.as_hashmap().size() != m.size())
-    note("as_hashmap().size() " + std::to_string(j.as_hashmap().size()));
+  const auto map = j.as_hashmap();
+  if (map.size() != m.size()) note("as_hashmap().size() " + std::to_string(map.size()));
   for (const auto& [k, v] : m) {
-    const Value* got = j.find(k);
+    const auto got = j.find(k);
     if (got == nullptr) {
       note("missing " + printable(k));
       continue;
@@ -256,8 +256,8 @@ std::string diff(const J& j, const Model& m) {
     if (!j.contains(k)) note("contains(" + printable(k) + ") is false");
     const auto g = j.get(k);
     if (!g || !(*g == v)) note("get(" + printable(k) + ") differs");
-    const auto it = j.as_hashmap().find(k);
-    if (it == j.as_hashmap().end() || &it->second != got)
+    const auto it = map.find(k);
+    if (it == map.end() || !(it->second == v))
       note("as_hashmap() differs at " + printable(k));
   }
   for (const auto& [k, v] : j.as_hashmap())

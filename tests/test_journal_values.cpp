@@ -126,14 +126,14 @@ TEMPLATE_TEST_CASE(
     INFO("round " << round);
     CHECK(diff(r, m) == "");
     for (const auto v : signed_values) {
-      const Value* got = r.find("s" + std::to_string(v));
+      const auto got = r.find("s" + std::to_string(v));
       REQUIRE(got != nullptr);
       REQUIRE(got->is_integer());
       CHECK(got->is_int());
       CHECK(got->as_int() == v);
     }
     for (const auto v : unsigned_values) {
-      const Value* got = r.find("u" + std::to_string(v));
+      const auto got = r.find("u" + std::to_string(v));
       REQUIRE(got != nullptr);
       REQUIRE(got->is_integer());
       CHECK(got->is_uint());
@@ -212,7 +212,7 @@ TEMPLATE_TEST_CASE("journal: floating-point values read back bit for bit", "[jou
     INFO("round " << round);
     for (std::size_t i = 0; i < values.size(); ++i) {
       INFO("value " << i);
-      const Value* got = r.find("d" + std::to_string(i));
+      const auto got = r.find("d" + std::to_string(i));
       REQUIRE(got != nullptr);
       REQUIRE(got->is_double());
       CHECK(double_bits(got->as_double()) == double_bits(values[i]));

@@ -10,4 +10,5 @@
 #include "memvec/kv/record.hpp"
 #include "memvec/kv/store_policy.hpp"
 #include "memvec/kv/value.hpp"
+#include "memvec/kv/value_view.hpp"
 #include "memvec/memvec.hpp"

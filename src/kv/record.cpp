@@ -23,19 +23,22 @@ std::uint32_t record_crc(std::span<const std::byte> frame, std::uint32_t seed) {
   return crc32c(frame.data() + record_offset::kLength, frame.size() - record_offset::kLength, seed);
 }
 
-// A decoded member waiting to be applied, its key hashed once. The key views
-// the mapped log: the index copies it once, straight into its node.
+// A validated member waiting to be applied, its key hashed once. The key
+// views the mapped log; the index keeps only the member's offset.
 struct Staged {
   std::string_view key;
-  Value value;
+  std::size_t member = 0;
   std::uint64_t hash = 0;
+  bool erases = false;
 };
 
-// Appends a batch payload's members to `staged`; on failure removes what it
-// appended, so a record that fails halfway applies nothing (the first
-// journal design applied half of a bad batch).
-bool parse_payload(std::span<const std::byte> p, std::vector<Staged>& staged,
-                   const Index& index, std::string& why) {
+// Appends a batch payload's members to `staged` (`base`: the payload's log
+// offset); on failure removes what it appended, so a record that fails
+// halfway applies nothing (the first journal design applied half of a bad
+// batch). Every value is decoded once here, to check it: a later get()
+// decodes it again from the same checked bytes.
+bool parse_payload(std::span<const std::byte> p, std::size_t base, std::vector<Staged>& staged,
+                   const detail::LogIndex& index, Value& scratch, std::string& why) {
   const std::size_t first = staged.size();
   const auto fail = [&](std::string reason) {
     staged.resize(first);
@@ -53,8 +56,10 @@ bool parse_payload(std::span<const std::byte> p, std::vector<Staged>& staged,
         break;
       }
       Staged& m = staged.emplace_back();
+      m.member = base + pos;
       pos += bonjson::decode_string_prefix(p.subspan(pos), m.key);
-      pos += bonjson::decode_prefix(p.subspan(pos), m.value);
+      m.erases = pos < p.size() && static_cast<std::uint8_t>(p[pos]) == bonjson::kTypeNull;
+      pos += bonjson::decode_prefix(p.subspan(pos), scratch);
       m.hash = Index::hash(m.key);
       // Fetch the slot while later records decode: the miss overlaps work.
       index.prefetch(m.hash);
@@ -66,12 +71,12 @@ bool parse_payload(std::span<const std::byte> p, std::vector<Staged>& staged,
   return true;
 }
 
-void apply(std::vector<Staged>& staged, Index& index) {
-  for (Staged& m : staged) {
-    if (m.value.is_null())
-      index.erase_hashed(m.key, m.hash);
+void apply(std::vector<Staged>& staged, const std::byte* log, detail::LogIndex& index) {
+  for (const Staged& m : staged) {
+    if (m.erases)
+      index.erase(log, m.key, m.hash);
     else
-      index.assign_hashed(m.key, m.hash, std::move(m.value));
+      index.assign(log, m.key, m.hash, m.member);
   }
   staged.clear();
 }
@@ -101,19 +106,33 @@ std::uint32_t record_seed(std::uint64_t generation, std::uint64_t epoch) noexcep
 }
 
 void RecordWriter::begin(std::uint8_t type) {
+  members_.clear();
   buf_.assign(kRecordHeaderSize, std::byte{0});
   buf_[record_offset::kType] = static_cast<std::byte>(type);
   buf_.push_back(static_cast<std::byte>(bonjson::kTypeObjectStart));
 }
 
 void RecordWriter::add(std::string_view key, const Value& value) {
+  const std::size_t at = buf_.size();
   bonjson::encode_string(key, buf_);
-  bonjson::encode(value, buf_);
+  try {
+    bonjson::encode(value, buf_);  // restores buf_ on failure: the key too
+    members_.push_back(at);
+  } catch (...) {
+    buf_.resize(at);
+    throw;
+  }
 }
 
 void RecordWriter::add_erase(std::string_view key) {
+  members_.push_back(buf_.size());
   bonjson::encode_string(key, buf_);
   buf_.push_back(static_cast<std::byte>(bonjson::kTypeNull));
+}
+
+void RecordWriter::add_encoded(std::span<const std::byte> member) {
+  members_.push_back(buf_.size());
+  buf_.insert(buf_.end(), member.begin(), member.end());
 }
 
 std::span<const std::byte> RecordWriter::finish(std::uint32_t seed) {
@@ -129,7 +148,30 @@ std::span<const std::byte> RecordWriter::finish(std::uint32_t seed) {
   return buf_;
 }
 
-ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, Index& index) {
+void index_members(detail::LogIndex& index, std::span<const std::byte> log, std::size_t at,
+                   std::span<const std::size_t> members) {
+  const std::byte* base = log.data();
+  for (const std::size_t m : members) {
+    std::string_view key;
+    const std::size_t off = at + m;
+    const std::size_t key_bytes = detail::read_trusted_string(base + off, key);
+    const std::uint64_t h = Index::hash(key);
+    if (static_cast<std::uint8_t>(base[off + key_bytes]) == bonjson::kTypeNull)
+      index.erase(base, key, h);
+    else
+      index.assign(base, key, h, off);
+  }
+}
+
+std::span<const std::byte> member_bytes(std::span<const std::byte> log, std::size_t member) {
+  std::string_view key;
+  const std::size_t key_bytes = detail::read_trusted_string(log.data() + member, key);
+  Value scratch;  // a scalar or a small container: the live set's own size
+  const std::size_t value_bytes = bonjson::decode_prefix(log.subspan(member + key_bytes), scratch);
+  return log.subspan(member, key_bytes + value_bytes);
+}
+
+ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, detail::LogIndex& index) {
   // Records are decoded a window at a time and applied together, so the
   // index slots of a window are prefetched while the rest of it decodes.
   // Only whole, valid records enter a window; what follows a bad record is
@@ -137,13 +179,14 @@ ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, Index& i
   constexpr std::size_t kWindow = 16;
   ReplayResult r;
   std::vector<Staged> staged;
+  Value scratch;
   std::string why;
   std::size_t off = 0;
   std::size_t in_window = 0;
   std::uint64_t members = 0;
   // The hint ends with the replay, also when that throws.
   struct EndHint {
-    Index& index;
+    detail::LogIndex& index;
     ~EndHint() { index.expect_more(0); }
   } end_hint{index};
   while (off < log.size()) {
@@ -163,7 +206,8 @@ ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, Index& i
         why = "a checksum mismatch";
       } else if (type != kRecordBatch && type != kRecordSnapshot) {
         why = "an unknown record type " + std::to_string(type);
-      } else if (parse_payload(log.subspan(off + kRecordHeaderSize, len), staged, index, why)) {
+      } else if (parse_payload(log.subspan(off + kRecordHeaderSize, len), off + kRecordHeaderSize,
+                               staged, index, scratch, why)) {
         if (r.recovery.records_replayed == 0) r.first_type = type;
         ++r.recovery.records_replayed;
         off += kRecordHeaderSize + len;
@@ -173,7 +217,7 @@ ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, Index& i
           members += staged.size();
           if (members != 0)
             index.expect_more((log.size() - off) / std::max<std::uint64_t>(1, off / members));
-          apply(staged, index);
+          apply(staged, log.data(), index);
           in_window = 0;
         }
         continue;
@@ -186,7 +230,7 @@ ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, Index& i
     r.recovery.reason = why + " in the record at log offset " + std::to_string(off);
     break;
   }
-  apply(staged, index);  // the valid records before the end or the damage
+  apply(staged, log.data(), index);  // the valid records before the end or the damage
   r.valid_end = off;
   return r;
 }

@@ -32,15 +32,14 @@ KvHandle::KvHandle(const Target& target, Access access) : target_(target) {
   journal_.emplace(target.exists ? kv::MemMappedKVJournal::open(std::move(backend))
                                  : kv::MemMappedKVJournal::open_or_create(std::move(backend)));
   if (!target.exists) journal_->sync();  // a created file is durable before it is used
+  refresh();
 }
 
 KvHandle::~KvHandle() = default;
 
-void KvHandle::refresh() {
-  if (store_) store_index_ = store_->as_hashmap();
-}
+void KvHandle::refresh() { index_ = store_ ? store_->as_hashmap() : journal_->as_hashmap(); }
 
-const kv::Index& KvHandle::index() const { return store_ ? store_index_ : journal_->as_hashmap(); }
+const kv::Index& KvHandle::index() const { return index_; }
 
 kv::Recovery KvHandle::recovery() const {
   return store_ ? store_->recovery() : journal_->recovery();
@@ -59,6 +58,7 @@ void KvHandle::set_many(std::span<const std::pair<std::string, kv::Value>> items
   }
   journal_->set_many(items);
   journal_->sync();
+  refresh();
 }
 
 void KvHandle::compact() {
@@ -90,6 +90,7 @@ void KvHandle::compact() {
   journal_->close();
   journal_.emplace(kv::MemMappedKVJournal::open(
       memvec::FileBackend::open(target_.a, {memvec::OpenMode::open_existing, 0})));
+  refresh();
 }
 
 }  // namespace memvec_kv

@@ -45,7 +45,7 @@ class KvHandle {
   Target target_;
   std::optional<memvec::kv::MemMappedKVJournal> journal_;
   std::unique_ptr<memvec::kv::DoubleBufferedMemMappedKV> store_;
-  memvec::kv::Index store_index_;  // the store hands out copies only
+  memvec::kv::Index index_;  // decoded: journal and store hand out copies
 };
 
 }  // namespace memvec_kv

@@ -171,11 +171,11 @@ class DoubleBufferedKV {
   // Compacts to an empty snapshot: the other journal can never resurface.
   void clear() {
     std::unique_lock lock(mutex_);
-    compact_locked(Index{}, 0);
+    compact_locked(nullptr, 0);
   }
   void compact() {
     std::unique_lock lock(mutex_);
-    compact_locked(active_journal().as_hashmap(), 0);
+    compact_locked(&active_journal(), 0);
   }
   // Makes the current state durable: no later power cut reopens the store
   // older than this (compactions sync their journal, so one complete,
@@ -190,7 +190,7 @@ class DoubleBufferedKV {
     std::shared_lock lock(mutex_);
     return active_journal().get(key);
   }
-  const Value* find(std::string_view key) const {
+  ValuePtr find(std::string_view key) const {
     std::shared_lock lock(mutex_);
     return active_journal().find(key);
   }
@@ -289,12 +289,12 @@ class DoubleBufferedKV {
     } catch (const Error& e) {
       if (e.code() != errc::capacity_exceeded) throw;
       // Does not fit: compact (growing if the live set needs it), retry once.
-      compact_locked(active_journal().as_hashmap(), active_journal().last_record_bytes());
+      compact_locked(&active_journal(), active_journal().last_record_bytes());
       fn(active_journal());
     }
     if (!active_journal().high_water_mark_triggered()) return;
     try {
-      compact_locked(active_journal().as_hashmap(), 0);
+      compact_locked(&active_journal(), 0);
     } catch (const Error& e) {
       // The write above is committed; a compaction failure is not its
       // failure (the first journal design reported it as one).
@@ -305,7 +305,9 @@ class DoubleBufferedKV {
   // The standby's backend, out of its journal (or the spare slot): the one
   // place a compaction or a recycle gets the bytes it rewrites.
   B take_standby();
-  void compact_locked(const Index& live, std::size_t extra);
+  // Into the standby: the live set of `live` (nullptr: none, for clear()),
+  // with room for `extra` bytes more.
+  void compact_locked(const Journal* live, std::size_t extra);
   // The first write after an open that found a damaged standby or a torn
   // compaction formats it as a fresh spare (synced), as a journal zeroes a
   // damaged tail: damage is reported once, and a torn compaction, measured

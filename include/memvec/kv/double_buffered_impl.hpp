@@ -19,11 +19,13 @@ B DoubleBufferedKV<B>::take_standby() {
 }
 
 template <Backend B>
-void DoubleBufferedKV<B>::compact_locked(const Index& live, std::size_t extra) {
+void DoubleBufferedKV<B>::compact_locked(const Journal* live, std::size_t extra) {
   const int standby = 1 - active_;
-  // Encoded once: its size sizes the standby, its bytes are the snapshot.
+  // Copied once, member by member as the old log holds them (no decode, no
+  // encode): its size sizes the standby, its bytes are the snapshot.
   snapshot_.begin(kRecordSnapshot);
-  for (const auto& [key, value] : live) snapshot_.add(key, value);
+  if (live != nullptr)
+    live->for_each_member([&](std::uint64_t, std::span<const std::byte> m) { snapshot_.add_encoded(m); });
   const std::size_t need = snapshot_.size() + 1 + extra;  // + the object's end marker
   const std::uint64_t generation = active_journal().generation();
   if (generation >= kMaxGeneration)  // only a crafted file gets here: never wrap to a spare's 0
@@ -60,12 +62,10 @@ void DoubleBufferedKV<B>::compact_locked(const Index& live, std::size_t extra) {
     if (!journals_[standby] && !spare_) spare_.emplace(std::move(backend));
     throw;
   }
-  // Nothing below throws. The new journal takes the live set, moved from the
-  // old active journal (now the standby, never read again before it is
-  // recycled). The only other caller, clear(), passes an empty map: the new
-  // journal's index is empty already.
+  // Nothing below throws. The new journal indexed its snapshot as it
+  // committed it; the old one is the standby now, never read again before
+  // it is recycled.
   Journal& old = *journals_[active_];
-  if (&live == &old.index_) journals_[standby]->index_ = std::move(old.index_);
   const bool empty_first = old.generation() == 1 && old.used_bytes() == 0;
   active_ = standby;
   ++switch_count_;

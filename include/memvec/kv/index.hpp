@@ -34,27 +34,17 @@
 #include <utility>
 #include <vector>
 
+#include "memvec/kv/detail/probe_table.hpp"
 #include "memvec/kv/value.hpp"
 
 namespace memvec::kv {
 
-namespace detail {
-// Zeroed memory for the slot array and node chunks: big blocks come from the
-// kernel on huge pages, populated up front (see index.cpp); small ones from
-// calloc. block_bytes() is what a block of `bytes` really gets.
-std::size_t block_bytes(std::size_t bytes) noexcept;
-void* zeroed_block(std::size_t bytes);  // bytes from block_bytes(); throws std::bad_alloc
-struct BlockFree {
-  std::size_t bytes = 0;
-  void operator()(void* p) const noexcept;
-};
-}  // namespace detail
 
 class Index {
-  struct Slot {
-    std::uint64_t hash;
-    std::pair<const std::string, Value>* node;  // nullptr: empty slot
-  };
+  using Slot = detail::ProbeTable::Slot;  // word: the node's address; 0 empty
+  static std::pair<const std::string, Value>* node(std::uint64_t word) noexcept {
+    return reinterpret_cast<std::pair<const std::string, Value>*>(static_cast<std::uintptr_t>(word));
+  }
 
   template <bool Const>
   class Iter {
@@ -70,8 +60,8 @@ class Index {
     Iter() = default;
     Iter(Slot_* at, Slot_* end) noexcept : at_(at), end_(end) { skip(); }
     operator Iter<true>() const noexcept { return {at_, end_}; }  // NOLINT: as std
-    reference operator*() const noexcept { return *at_->node; }
-    pointer operator->() const noexcept { return at_->node; }
+    reference operator*() const noexcept { return *node(at_->word); }
+    pointer operator->() const noexcept { return node(at_->word); }
     Iter& operator++() noexcept {
       ++at_;
       skip();
@@ -87,7 +77,7 @@ class Index {
    private:
     friend class Index;
     void skip() noexcept {
-      while (at_ != end_ && at_->node == nullptr) ++at_;
+      while (at_ != end_ && at_->word == 0) ++at_;
     }
     Slot_* at_ = nullptr;
     Slot_* end_ = nullptr;
@@ -109,14 +99,12 @@ class Index {
   Index& operator=(Index&& other) noexcept;
   ~Index();
 
-  size_type size() const noexcept { return size_; }
-  bool empty() const noexcept { return size_ == 0; }
-  iterator begin() noexcept { return {slots_.get(), slots_.get() + capacity_}; }
-  iterator end() noexcept { return {slots_.get() + capacity_, slots_.get() + capacity_}; }
-  const_iterator begin() const noexcept { return {slots_.get(), slots_.get() + capacity_}; }
-  const_iterator end() const noexcept {
-    return {slots_.get() + capacity_, slots_.get() + capacity_};
-  }
+  size_type size() const noexcept { return table_.size(); }
+  bool empty() const noexcept { return table_.size() == 0; }
+  iterator begin() noexcept { return {table_.slots(), slots_end()}; }
+  iterator end() noexcept { return {slots_end(), slots_end()}; }
+  const_iterator begin() const noexcept { return {table_.slots(), slots_end()}; }
+  const_iterator end() const noexcept { return {slots_end(), slots_end()}; }
   const_iterator cbegin() const noexcept { return begin(); }
   const_iterator cend() const noexcept { return end(); }
 
@@ -135,10 +123,11 @@ class Index {
   template <class... Args>
   std::pair<iterator, bool> try_emplace(std::string_view key, Args&&... args) {
     const std::uint64_t h = hash(key);
-    if (const std::size_t s = find_slot(key, h); s != kNone) return {at_slot(s), false};
-    return {at_slot(insert_new(h, make_node(std::piecewise_construct, std::forward_as_tuple(key),
-                                            std::forward_as_tuple(std::forward<Args>(args)...)))),
-            true};
+    const std::size_t s = table_.find_or_empty(h, matches(key));
+    if (table_.slots()[s].word != 0) return {at_slot(s), false};
+    table_.place(s, h, word(make_node(std::piecewise_construct, std::forward_as_tuple(key),
+                                      std::forward_as_tuple(std::forward<Args>(args)...))));
+    return {at_slot(s), true};
   }
   template <class... Args>
   std::pair<iterator, bool> emplace(std::string_view key, Args&&... args) {
@@ -159,31 +148,36 @@ class Index {
 
   // For replay(), which hashes each key once and prefetches ahead.
   static std::uint64_t hash(std::string_view key) noexcept;
-  void prefetch(std::uint64_t hash) const noexcept {
-    if (capacity_ != 0) __builtin_prefetch(&slots_[home(hash)]);
-  }
+  void prefetch(std::uint64_t hash) const noexcept { table_.prefetch(hash); }
   // The stored value for key, or nullptr; hash must be hash(key).
   Value* find_hashed(std::string_view key, std::uint64_t hash) noexcept {
     const std::size_t s = find_slot(key, hash);
-    return s == kNone ? nullptr : &slots_[s].node->second;
+    return s == kNone ? nullptr : &node(table_.slots()[s].word)->second;
   }
   void assign_hashed(std::string_view key, std::uint64_t hash, Value&& value);
   size_type erase_hashed(std::string_view key, std::uint64_t hash) noexcept;
   // About `more` new keys may still come: the slot array may then grow 4x
   // at once instead of 2x, one rehash instead of two. 0 (the default) after.
-  void expect_more(size_type more) noexcept { expect_ = more; }
+  void expect_more(size_type more) noexcept { table_.expect_more(more); }
+  // The longest walk from a key's home slot (see detail::ProbeTable).
+  std::size_t max_probe() const noexcept { return table_.max_probe(); }
 
  private:
-  static constexpr std::size_t kNone = ~std::size_t{0};
+  static constexpr std::size_t kNone = detail::ProbeTable::kNone;
 
-  std::size_t home(std::uint64_t h) const noexcept {
-    // Fibonacci hashing: the top bits of a multiply spread any hash.
-    return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ull) >> shift_);
+  static std::uint64_t word(value_type* n) noexcept {
+    return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(n));
   }
-  std::size_t find_slot(std::string_view key, std::uint64_t h) const noexcept;
-  // Places a constructed node (from allocate()); on failure destroys it.
-  std::size_t insert_new(std::uint64_t h, value_type* node);
-  void* allocate();                          // raw room for one node
+  static auto matches(std::string_view key) noexcept {
+    return [key](std::uint64_t w) { return node(w)->first == key; };
+  }
+  std::size_t find_slot(std::string_view key, std::uint64_t h) const noexcept {
+    return table_.find(h, matches(key));
+  }
+  Slot* slots_end() const noexcept {
+    return const_cast<Slot*>(table_.slots()) + table_.capacity();
+  }
+  void* allocate();  // raw room for one node
   template <class... A>
   value_type* make_node(A&&... a) {
     void* room = allocate();
@@ -195,10 +189,9 @@ class Index {
     }
   }
   void destroy(value_type* node) noexcept;  // ~value_type, room reused
-  void rehash(std::size_t capacity);
   iterator at_slot(std::size_t s) noexcept {
-    Slot* const end = slots_.get() + capacity_;
-    return s == kNone ? iterator{end, end} : iterator{slots_.get() + s, end};
+    Slot* const end = slots_end();
+    return s == kNone ? iterator{end, end} : iterator{table_.slots() + s, end};
   }
   void release() noexcept;
 
@@ -218,11 +211,7 @@ class Index {
   std::vector<value_type*> free_;  // destroyed nodes' room
   std::size_t chunk_used_ = 0;     // nodes handed out from chunks_.back()
 
-  std::unique_ptr<Slot[], detail::BlockFree> slots_;
-  std::size_t capacity_ = 0;  // a power of two, or 0
-  std::size_t size_ = 0;
-  std::size_t expect_ = 0;  // see expect_more()
-  unsigned shift_ = 64;
+  detail::ProbeTable table_;
 };
 
 }  // namespace memvec::kv

@@ -1,9 +1,10 @@
 // KVJournal<B>: a crash-resilient key-value journal in a MemVec<std::byte, B>.
 //
 // Every write appends one checksummed record (record.hpp) to the log and then
-// publishes the MemVec length: the length store is the commit. Reads never
-// touch the log: opening replays it once into an in-memory index, and
-// get/find/contains/as_hashmap read that.
+// publishes the MemVec length: the length store is the commit. Opening
+// replays the log once into an in-memory index of where each live key's
+// value lies in the log (16 bytes a key, no copy of keys or values): get()
+// decodes the value in place, find() views it without decoding.
 //
 // Durability (JournalOptions::durability): process_crash (default) survives
 // any process crash with no syscall per write; power_loss makes each commit
@@ -25,8 +26,9 @@
 // record whose commit a power cut lost, can ever be read again.
 //
 // Thread-safety: like a std container; DoubleBufferedKV adds locking. The
-// Value pointers from find() and references from as_hashmap() stay valid
-// until the next write to the same key, erase, clear or move.
+// ValuePtr from find() views the mapping: valid until the next write, clear
+// or move (a write may grow and move the mapping). as_hashmap() is a decoded
+// copy, yours to keep.
 #pragma once
 
 #include <algorithm>
@@ -46,6 +48,7 @@
 #include "memvec/kv/options.hpp"
 #include "memvec/kv/record.hpp"
 #include "memvec/kv/value.hpp"
+#include "memvec/kv/value_view.hpp"
 #include "memvec/mem_vec.hpp"
 
 namespace memvec::kv {
@@ -148,13 +151,11 @@ class KVJournal {
     writer_.begin(kRecordBatch);
     writer_.add(key, value);
     commit();
-    apply(key, value);
   }
   void erase(std::string_view key) {
     writer_.begin(kRecordBatch);
     writer_.add_erase(key);
     commit();
-    index_.erase(key);
   }
   // All of `items` in one atomic record; a null value erases; for a key given
   // twice the last one wins.
@@ -164,7 +165,6 @@ class KVJournal {
     for (std::size_t i = 0; i < items.size(); ++i)
       if (!superseded[i]) writer_.add(items[i].first, items[i].second);
     commit();
-    for (const auto& [key, value] : items) apply(key, value);
   }
   void set_many(std::initializer_list<std::pair<std::string, Value>> items) {
     set_many(std::span<const std::pair<std::string, Value>>(items.begin(), items.size()));
@@ -175,7 +175,6 @@ class KVJournal {
     writer_.begin(kRecordSnapshot);
     for (const auto& [key, value] : live) writer_.add(key, value);
     commit();
-    index_ = live;
   }
   // Empties the journal: the length drops to 0 (the commit), then the epoch
   // moves on so no record from before can validate again. After a sync()
@@ -197,19 +196,42 @@ class KVJournal {
   }
   Durability durability() const noexcept { return durability_; }
 
-  // --- reads: from the index, never from the log -------------------------------
+  // --- reads: the index says where, the value is decoded where it lies ----------
   std::optional<Value> get(std::string_view key) const {
-    if (const Value* v = find(key)) return *v;
+    if (const ValuePtr v = find(key)) return v->decode();
     return std::nullopt;
   }
-  const Value* find(std::string_view key) const noexcept {
-    const auto it = index_.find(key);
-    return it == index_.end() ? nullptr : &it->second;
+  ValuePtr find(std::string_view key) const noexcept {
+    const std::size_t m = member_of(key);
+    if (m == detail::LogIndex::kNone) return nullptr;
+    std::string_view k;
+    const std::size_t key_bytes = detail::read_trusted_string(log_.data() + m, k);
+    return ValuePtr(ValueView(log_bytes().subspan(m + key_bytes)));
   }
-  bool contains(std::string_view key) const noexcept { return index_.find(key) != index_.end(); }
+  bool contains(std::string_view key) const noexcept {
+    return member_of(key) != detail::LogIndex::kNone;
+  }
   std::size_t size() const noexcept { return index_.size(); }
   bool empty() const noexcept { return index_.empty(); }
-  const Index& as_hashmap() const noexcept { return index_; }
+  // The live set decoded into a map of its own: a copy, costs a decode of
+  // every value.
+  Index as_hashmap() const {
+    Index map;
+    map.reserve(index_.size());
+    for_each_member([&](std::uint64_t h, std::span<const std::byte> member) {
+      std::string_view key;
+      const std::size_t key_bytes = detail::read_trusted_string(member.data(), key);
+      map.assign_hashed(key, h, ValueView(member.subspan(key_bytes)).decode());
+    });
+    return map;
+  }
+  // Calls fn(hash, encoded member) for each live key, in no set order: the
+  // member's bytes are its key and value as the log holds them.
+  template <class Fn>
+  void for_each_member(Fn&& fn) const {
+    const std::span<const std::byte> log = log_bytes();
+    index_.for_each([&](std::uint64_t h, std::size_t m) { fn(h, member_bytes(log, m)); });
+  }
 
   // --- space --------------------------------------------------------------------
   std::size_t used_bytes() const noexcept { return log_.size(); }
@@ -236,6 +258,8 @@ class KVJournal {
   {
     log_.close();
   }
+  // The longest probe of the index (see detail::ProbeTable): for tests.
+  std::size_t index_max_probe() const noexcept { return index_.max_probe(); }
   // Moves the backend out; the journal is left empty and unusable.
   B release_backend() && {
     index_.clear();
@@ -253,7 +277,7 @@ class KVJournal {
     // flush of its own (see the durability paragraph above).
     log_.set_durability(Durability::process_crash);
     seed_ = record_seed(meta_.generation, log_.user_word());
-    ReplayResult r = replay({log_.data(), log_.size()}, seed_, index_);
+    ReplayResult r = replay(log_bytes(), seed_, index_);
     valid_end_ = r.valid_end;
     first_type_ = r.first_type;
     recovery_ = std::move(r.recovery);
@@ -261,11 +285,9 @@ class KVJournal {
       detail::add_missing_tail(recovery_, log_.size(), log_.missing_on_open());
   }
 
-  void apply(std::string_view key, const Value& value) {
-    if (value.is_null())
-      index_.erase(key);
-    else
-      index_.insert_or_assign(key, value);
+  std::span<const std::byte> log_bytes() const noexcept { return {log_.data(), log_.size()}; }
+  std::size_t member_of(std::string_view key) const noexcept {
+    return index_.find(log_.data(), key, Index::hash(key));
   }
 
   void next_epoch() {
@@ -284,10 +306,16 @@ class KVJournal {
     if (!tail_clean_) [[unlikely]] clean_tail();
     const std::span<const std::byte> record = writer.finish(seed_);
     if (record.size() > log_.capacity() - log_.size()) [[unlikely]] grow_for(record.size());
+    // Room in the index before the commit: after it nothing may fail.
+    index_.reserve(index_.size() + writer.members().size());
     if (log_.empty()) first_type_ = static_cast<std::uint8_t>(record[record_offset::kType]);
+    const std::size_t at = log_.size();
     log_.append(record);
     valid_end_ = log_.size();
     if (durability_ == Durability::power_loss) log_.sync_through(log_.size());
+    // Committed: only now may the index point into the record (its room
+    // was reserved above, so this cannot fail).
+    index_members(index_, log_bytes(), at, writer.members());
   }
 
   // The first mutation after open(). Past the valid prefix may lie frames of
@@ -345,8 +373,7 @@ class KVJournal {
   }
 
   // DoubleBufferedKV's compaction encodes the live set once (it sizes the
-  // standby from the encoding) and commits it here; the index follows by a
-  // move once the switch can no longer fail, instead of a copy.
+  // standby from the encoding) and commits it here.
   template <Backend>
   friend class DoubleBufferedKV;
   // The store's compaction, into a journal create() just made: the snapshot
@@ -357,16 +384,19 @@ class KVJournal {
   void commit_snapshot(RecordWriter& snapshot) {
     const std::span<const std::byte> record = snapshot.finish(seed_);
     if (record.size() > log_.capacity() - log_.size()) grow_for(record.size());
+    index_.reserve(snapshot.members().size());
     std::memcpy(log_.data() + log_.size(), record.data(), record.size());
     log_.sync(log_.size(), record.size());
     first_type_ = static_cast<std::uint8_t>(record[record_offset::kType]);
+    const std::size_t at = log_.size();
     log_.append(record);  // the same bytes: this publishes the length
     valid_end_ = log_.size();
     log_.sync_through(0);  // the header alone
+    index_members(index_, log_bytes(), at, snapshot.members());
   }
 
   Log log_;
-  Index index_;
+  detail::LogIndex index_;
   RecordWriter writer_;
   Recovery recovery_;
   JournalMeta meta_;

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "memvec/kv/detail/log_index.hpp"
 #include "memvec/kv/index.hpp"
 #include "memvec/kv/value.hpp"
 
@@ -69,12 +70,18 @@ class RecordWriter {
   // record left unfinished; call begin() again.
   void add(std::string_view key, const Value& value);
   void add_erase(std::string_view key);
+  // One member (key and value) already encoded, copied as it is: a
+  // compaction copies the live members out of the old log this way.
+  void add_encoded(std::span<const std::byte> member);
   // Closes the object, fills the header; the bytes stay valid until begin().
   std::span<const std::byte> finish(std::uint32_t seed);
   std::size_t size() const noexcept { return buf_.size(); }
+  // Where each member added since begin() starts, from the record's start.
+  std::span<const std::size_t> members() const noexcept { return members_; }
 
  private:
   std::vector<std::byte> buf_;
+  std::vector<std::size_t> members_;
 };
 
 struct ReplayResult {
@@ -84,6 +91,14 @@ struct ReplayResult {
 };
 
 // Rebuilds `index` from the committed log bytes.
-ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, Index& index);
+ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, detail::LogIndex& index);
+
+// Points `index` at the members of the record that starts at log offset
+// `at`, `members` being their offsets in it (RecordWriter::members()): a
+// member whose value is null erases its key.
+void index_members(detail::LogIndex& index, std::span<const std::byte> log, std::size_t at,
+                   std::span<const std::size_t> members);
+// The encoded member (key and value) that starts at log offset `member`.
+std::span<const std::byte> member_bytes(std::span<const std::byte> log, std::size_t member);
 
 }  // namespace memvec::kv
