@@ -289,11 +289,11 @@ class Runner {
   // 300k keys, a child process's memory reading): exactly `iterations` per
   // repetition; --benchmark_repetitions still wins over `repetitions`.
   template <class F>
-  void add_fixed(const std::string& name, F fn, std::int64_t arg, std::int64_t iterations,
-                 int repetitions) {
-    fixed_.push_back({benchmark::RegisterBenchmark(name.c_str(), fn)->Arg(arg)->Iterations(
-                          iterations),
-                      repetitions});
+  benchmark::internal::Benchmark* add_fixed(const std::string& name, F fn, std::int64_t arg,
+                                            std::int64_t iterations, int repetitions) {
+    auto* b = benchmark::RegisterBenchmark(name.c_str(), fn)->Arg(arg)->Iterations(iterations);
+    fixed_.push_back({b, repetitions});
+    return b;
   }
   template <class S>
   void add_set(const std::string& name, Kind kind, Mode mode, std::int64_t n) {
