@@ -256,8 +256,8 @@ def main():
     w("- The tables below are `benchmarks/run.sh"
       f"{' --full' if args.mode == 'full' else ''}` at the suites' default sizes "
       "(bench_mem_vec, bench_kv, bench_store, bench_store_engine; the workloads are described "
-      "at the top of each `benchmarks/bench_*.cpp`). The plots add a size sweep of the workloads that scale with "
-      "data size (`benchmarks/report.sh` lists the sizes).")
+      "at the top of each `benchmarks/bench_*.cpp`). The plots add a size sweep of the "
+      "workloads that scale with data size (`benchmarks/report.sh` lists the sizes).")
     reps, n = ("5 x at least 0.5 s", 5) if args.mode == "full" else ("3 x at least 0.2 s", 3)
     w(f"- Every benchmark ran {reps} of timed operations (the sweep's other sizes: {n} x at "
       f"least {args.sweep_min_time} s; the KV suites interleave the repetitions at random "

@@ -60,7 +60,8 @@ trap 'rm -rf "$results"' EXIT INT TERM
 
 say "[1/4] run.sh${full:+ $full}: the suites at their default sizes"
 # shellcheck disable=SC2086 # $full is empty or one word
-MEMVEC_BENCH_SUITES="mem_vec kv store store_engine" MEMVEC_BENCH_JSON_DIR="$results" "$root/benchmarks/run.sh" $full
+MEMVEC_BENCH_SUITES="mem_vec kv store store_engine" MEMVEC_BENCH_JSON_DIR="$results" \
+  "$root/benchmarks/run.sh" $full
 
 steps=0
 for _ in $push_sizes $key_sizes $key_sizes $hot_sizes; do steps=$((steps + 1)); done

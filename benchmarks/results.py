@@ -266,9 +266,10 @@ def engine_rows(res, kv_res=None):
     if "file_a_bytes" in c.get(a, {}):
         ca = c[a]
         biggest = max(ca["file_a_bytes"], ca["file_b_bytes"])
-        row(label, f"{ca.get('switches', 0):.0f} switches, files {_kib(ca['file_a_bytes'])} + "
-            f"{_kib(ca['file_b_bytes'])} KiB", goal,
-            ca.get("switches", 0) >= 4 and biggest <= 4096)
+        switches = ca.get("switches", 0)
+        row(label, f"{switches:.0f} switch{'' if switches == 1 else 'es'}, files "
+            f"{_kib(ca['file_a_bytes'])} + {_kib(ca['file_b_bytes'])} KiB", goal,
+            switches >= 4 and biggest <= 4096)
     else:
         row(label, None, goal, None)
 
@@ -294,7 +295,8 @@ def engine_rows(res, kv_res=None):
 
     if kv_res is not None:
         a = "replay/memvec_file/distinct_keys"
-        label = f"replay of {_n(kv_res, a)} records, every record a new key (bench_kv)"
+        size = f" of {_n(kv_res, a)} records" if kv_res.sizes.get(a) else ""
+        label = f"replay{size}, every record a new key (bench_kv)"
         if a in kv_res.rates:
             row(label, si(kv_res.rates[a]).strip() + "/s", ">= 15 M/s", kv_res.rates[a] >= 15e6)
         else:
