@@ -41,19 +41,13 @@ namespace {
 using Store = kv::DoubleBufferedMemMappedKV;
 using Journal = kv::MemMappedKVJournal;
 constexpr const char *kFileA = "a.kv", *kFileB = "b.kv", *kJournalFile = "journal.kv";
-constexpr std::size_t kHotKeys = 100;
-constexpr std::size_t kHotJournalBytes = 8 * 1024;
-constexpr std::size_t kSeedJournalBytes = 1024;
+constexpr std::size_t kHotKeys = 100, kHotJournalBytes = 8 * 1024, kSeedJournalBytes = 1024;
 constexpr double kSeedRatio = 0.4;
-constexpr std::size_t kSeedKeys = 3;
+constexpr std::size_t kSeedKeys = 3, kSeedRounds = 400, kHotSets = 200'000;
 constexpr int kReaderCompactions = 3;
 
-struct EngineSizes {
-  std::size_t reopen_keys = 50'000;
-  std::size_t memory_keys = 200'000;
-  std::size_t reader_keys = 100'000;
-  std::size_t hot_sets = 200'000;
-  std::size_t seed_rounds = 400;
+struct EngineSizes {  // quick mode's
+  std::size_t reopen_keys = 50'000, memory_keys = 200'000, reader_keys = 100'000;
 };
 EngineSizes g_sizes;
 
@@ -240,7 +234,7 @@ void BM_seed(benchmark::State& state) {
 
 // --- anonymous memory after an open -------------------------------------------
 
-constexpr std::string_view kChildFlag = "--anon-child";
+constexpr const char* kChildFlag = "--anon-child";
 
 // The child: `--anon-child journal|store DIR KEYS`; prints "ANON_BYTES
 // SECONDS" for one open, while the store is still open.
@@ -272,7 +266,7 @@ int anon_child(char** argv) try {
 // "ANON_BYTES SECONDS" from a child that opened `what` in `dir`.
 std::pair<double, double> read_in_child(const std::string& what, const fs::path& dir,
                                         std::size_t n) {
-  const std::string out = run_self({std::string(kChildFlag), what, dir.string(), std::to_string(n)});
+  const std::string out = run_self({kChildFlag, what, dir.string(), std::to_string(n)});
   std::pair<double, double> r;
   if (std::sscanf(out.c_str(), "%lf %lf", &r.first, &r.second) != 2) fail("child said: " + out);
   return r;
@@ -300,10 +294,16 @@ void BM_anon_memory(benchmark::State& state, const std::string& what, Values v) 
 void BM_reader_get(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   try {
-    const fs::path& dir = prepared("store", n, Values::ints);
-    std::vector<std::string> keys(n);
-    for (std::size_t i = 0; i < n; ++i) keys[i] = key_name(i);
-    auto s = open_store(dir);
+    // Opened once: each interleaved repetition calls this anew, and today an open
+    // of 1M compacted keys takes over a minute. `new`: Store moves by elision only.
+    static std::unique_ptr<Store> opened;
+    static std::vector<std::string> keys;
+    if (!opened) {
+      opened.reset(new Store(open_store(prepared("store", n, Values::ints))));
+      for (std::size_t i = 0; i < n; ++i) keys.push_back(key_name(i));
+      g_at_exit.emplace_back([] { opened.reset(); });  // before prepared()'s files go
+    }
+    Store& s = *opened;
     for (auto _ : state) {
       std::atomic<bool> compacting{true};
       std::vector<float> ms;  // floats: tens of millions of gets fit
@@ -345,7 +345,7 @@ void BM_reader_get(benchmark::State& state) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 5 && argv[1] == kChildFlag) return anon_child(argv);
+  if (argc == 5 && std::string_view(argv[1]) == kChildFlag) return anon_child(argv);
   Runner runner(argc, argv);
   if (g_cfg.full)
     g_sizes = {.reopen_keys = 300'000, .memory_keys = 1'000'000, .reader_keys = 1'000'000};
@@ -369,10 +369,10 @@ int main(int argc, char** argv) {
   const auto n = static_cast<std::int64_t>(g_cfg.keys);
   runner.add("set_int/memvec_store", BM_set_int<true>, n);
   runner.add("set_int/memvec_file", BM_set_int<false>, n);
-  const auto h = static_cast<std::int64_t>(g_sizes.hot_sets);
+  const auto h = static_cast<std::int64_t>(kHotSets);
   runner.add("hot_str/memvec_store", BM_hot_str<true>, h);
   runner.add("hot_str/memvec_file", BM_hot_str<false>, h);
-  runner.add_fixed("seed/memvec_store", BM_seed, static_cast<std::int64_t>(g_sizes.seed_rounds), 5,
+  runner.add_fixed("seed/memvec_store", BM_seed, static_cast<std::int64_t>(kSeedRounds), 5,
                    reps);
 
   const auto m = static_cast<std::int64_t>(g_sizes.memory_keys);
@@ -394,7 +394,7 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("memvec.reopen_keys", std::to_string(g_sizes.reopen_keys));
     benchmark::AddCustomContext("memvec.memory_keys", std::to_string(g_sizes.memory_keys));
     benchmark::AddCustomContext("memvec.reader_keys", std::to_string(g_sizes.reader_keys));
-    benchmark::AddCustomContext("memvec.hot_sets", std::to_string(g_sizes.hot_sets));
-    benchmark::AddCustomContext("memvec.seed_rounds", std::to_string(g_sizes.seed_rounds));
+    benchmark::AddCustomContext("memvec.hot_sets", std::to_string(kHotSets));
+    benchmark::AddCustomContext("memvec.seed_rounds", std::to_string(kSeedRounds));
   });
 }
