@@ -285,6 +285,16 @@ class Runner {
   void add(const std::string& name, F fn, std::int64_t arg) {
     all_.push_back(benchmark::RegisterBenchmark(name.c_str(), fn)->Arg(arg));
   }
+  // A workload too slow, or too one-off, for the min-time loop (a reopen of
+  // 300k keys, a child process's memory reading): exactly `iterations` per
+  // repetition; --benchmark_repetitions still wins over `repetitions`.
+  template <class F>
+  benchmark::internal::Benchmark* add_fixed(const std::string& name, F fn, std::int64_t arg,
+                                            std::int64_t iterations, int repetitions) {
+    auto* b = benchmark::RegisterBenchmark(name.c_str(), fn)->Arg(arg)->Iterations(iterations);
+    fixed_.push_back({b, repetitions});
+    return b;
+  }
   template <class S>
   void add_set(const std::string& name, Kind kind, Mode mode, std::int64_t n) {
     add(name, [kind, mode](benchmark::State& s) { BM_set<S>(s, kind, mode); }, n);
@@ -307,6 +317,10 @@ class Runner {
       if (!user_repetitions_) b->Repetitions(g_cfg.repetitions)->ReportAggregatesOnly(true);
       if (!user_min_time_) b->MinTime(g_cfg.min_time);
     }
+    for (auto& [b, repetitions] : fixed_) {
+      b->UseManualTime()->Unit(benchmark::kMillisecond);
+      if (!user_repetitions_) b->Repetitions(repetitions)->ReportAggregatesOnly(repetitions > 1);
+    }
     int bargc = static_cast<int>(args_.size());
     benchmark::Initialize(&bargc, args_.data());
     if (benchmark::ReportUnrecognizedArguments(bargc, args_.data())) return 1;
@@ -324,6 +338,7 @@ class Runner {
   std::string interleave_ = "--benchmark_enable_random_interleaving=true";
   std::vector<char*> args_;
   std::vector<benchmark::internal::Benchmark*> all_;
+  std::vector<std::pair<benchmark::internal::Benchmark*, int>> fixed_;
   bool user_repetitions_ = false, user_min_time_ = false;
 };
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The benchmark report in one command: installs what it needs (Debian 12, apt:
 # scripts/deps.sh plus gnuplot-nox), builds and runs the benchmark suites with
-# benchmarks/run.sh (mem_vec, kv, store: the medians and DESIGN.md §4 ratios),
+# benchmarks/run.sh (mem_vec, kv, store: the medians and DESIGN.md §4 ratios;
+# store_engine: issue 11's table, the report's "Store engine" section),
 # then a size sweep of the workloads that scale with data size, and writes
 # docs/BENCHMARKS.md (machine, versions, tables) with PNG plots of throughput
 # versus data size in docs/bench/ (benchmarks/report.py, gnuplot).
@@ -34,7 +35,8 @@ started=$(date -u +%s)
 say() { echo "report: $(($(date -u +%s) - started)) s: $*"; }
 # The sizes come from this script alone.
 unset MEMVEC_BENCH_FULL MEMVEC_BENCH_N MEMVEC_BENCH_KEYS MEMVEC_BENCH_REPLAY \
-  MEMVEC_BENCH_DURABLE MEMVEC_BENCH_HOT_KEYS MEMVEC_BENCH_HOT_SETS MEMVEC_BENCH_SUITES
+  MEMVEC_BENCH_DURABLE MEMVEC_BENCH_HOT_KEYS MEMVEC_BENCH_HOT_SETS MEMVEC_BENCH_SUITES \
+  MEMVEC_BENCH_REOPEN_KEYS MEMVEC_BENCH_MEMORY_KEYS MEMVEC_BENCH_READER_KEYS
 if [ "$mode" = full ]; then
   full=--full
   sweep_min_time=0.1
@@ -58,7 +60,8 @@ trap 'rm -rf "$results"' EXIT INT TERM
 
 say "[1/4] run.sh${full:+ $full}: the suites at their default sizes"
 # shellcheck disable=SC2086 # $full is empty or one word
-MEMVEC_BENCH_SUITES="mem_vec kv store" MEMVEC_BENCH_JSON_DIR="$results" "$root/benchmarks/run.sh" $full
+MEMVEC_BENCH_SUITES="mem_vec kv store store_engine" MEMVEC_BENCH_JSON_DIR="$results" \
+  "$root/benchmarks/run.sh" $full
 
 steps=0
 for _ in $push_sizes $key_sizes $key_sizes $hot_sizes; do steps=$((steps + 1)); done

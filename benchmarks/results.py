@@ -14,7 +14,8 @@ import sys
 SCALE = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 _EXTRAS = ("repeats:", "min_time:", "iterations:", "threads:", "real_time", "process_time",
            "manual_time")
-_COUNTERS = ("compactions", "disk_bytes", "file_a_bytes", "file_b_bytes")
+_COUNTERS = ("compactions", "disk_bytes", "file_a_bytes", "file_b_bytes", "file_bytes",
+             "switches", "anon_bytes", "anon_bytes_per_key", "max_get_ms", "p99_get_ms", "gets")
 
 
 def family(run_name):
@@ -36,12 +37,14 @@ class Results:
     (seconds), the median items/s, the coefficient of variation of the time
     (when repetitions ran), the user counters and the size it ran at. Medians
     come from the median aggregate when repetitions ran, else from the single
-    runs (e.g. --benchmark_repetitions=1)."""
+    runs (e.g. --benchmark_repetitions=1). max_counters: the counters of a
+    "max" aggregate, for the benchmarks that compute one (worst cases)."""
 
     def __init__(self, data):
         self.context = data.get("context", {})
         self.runs = data.get("benchmarks", [])
         self.times, self.rates, self.cv, self.counters, self.sizes = {}, {}, {}, {}, {}
+        self.max_counters = {}
         self.errors = []
         t_samples, r_samples = {}, {}
         for r in self.runs:
@@ -58,6 +61,8 @@ class Results:
                     self.times[name] = seconds
                     if "items_per_second" in r:
                         self.rates[name] = r["items_per_second"]
+                elif r.get("aggregate_name") == "max":
+                    self.max_counters[name] = extra
                 elif r.get("aggregate_name") == "cv":
                     self.cv[name] = r["real_time"]  # a fraction, whatever the unit says
             else:
@@ -164,6 +169,8 @@ class Row:
 
 def ratios(suite, res):
     """The suite's heading and its Rows, the goals first, then for information."""
+    if suite == "store_engine":
+        return ENGINE_HEADING, engine_rows(res)
     if suite not in RATIOS:
         return None, []
     heading, specs = RATIOS[suite]
@@ -193,6 +200,110 @@ def ratios(suite, res):
     return heading, rows
 
 
+# --- issue 11's store-engine table (bench_store_engine) -------------------------
+
+ENGINE_HEADING = "issue 11's store-engine table (store = DoubleBufferedMemMappedKV)"
+MEMORY = (("journal_int", "journal int"), ("journal_object", "journal objects"),
+          ("store_int", "store int"), ("store_object", "store objects"))
+
+
+def _kib(n):
+    return f"{n / 1024:.0f}"
+
+
+def _n(res, fam):
+    """A benchmark's size as "50k", "1M" or "12,345"."""
+    n = res.sizes.get(fam) or 0
+    for div, unit in ((10**6, "M"), (10**3, "k")):
+        if n >= div and n % div == 0:
+            return f"{n // div}{unit}"
+    return f"{n:,}"
+
+
+def engine_rows(res, kv_res=None):
+    """The rows of the issue's "Numbers" table, measured: label, value, goal
+    and met, as Rows. kv_res (bench_kv's run) adds the replay row."""
+    rows, t, rate, c = [], res.times, res.rates, res.counters
+
+    def row(label, shown, goal, met):
+        rows.append(Row(label, shown, goal, met, False))
+
+    a, b = "reopen/memvec_store_compacted", "reopen/memvec_journal"
+    label = f"reopen compacted store, {_n(res, a)} keys, vs journal with same keys"
+    if a in t and b in t:
+        ratio = t[a] / t[b]
+        row(label, f"{t[a]:.3g} s vs {t[b]:.3g} s ({ratio:.0f}x)", "<= 1.5x", ratio <= 1.5)
+    else:
+        row(label, None, "<= 1.5x", None)
+
+    a, b = "set_int/memvec_store", "set_int/memvec_file"
+    label = f"store set / journal set, on disk, defaults ({_n(res, a)} int keys)"
+    if a in rate and b in rate:
+        ratio = rate[a] / rate[b]
+        row(label, f"{ratio:.2f} ({si(rate[a]).strip()}/s vs {si(rate[b]).strip()}/s)", ">= 0.6",
+            ratio >= 0.6)
+    else:
+        row(label, None, ">= 0.6", None)
+
+    a = "hot_str/memvec_store"
+    label = (f"hot keys, 100 keys x 32-byte strings, {_n(res, a)} sets, initial_size 8 KiB, "
+             "on disk")
+    goal = ">= 4 M/s, <= 64 KiB files"
+    if a in rate and "file_a_bytes" in c.get(a, {}):
+        ca = c[a]
+        biggest = max(ca["file_a_bytes"], ca["file_b_bytes"])
+        journal = rate.get("hot_str/memvec_file")
+        row(label, f"{si(rate[a]).strip()}/s, files {_kib(ca['file_a_bytes'])} + "
+            f"{_kib(ca['file_b_bytes'])} KiB, {ca.get('switches', 0):.0f} switches"
+            + (f" (journal: {si(journal).strip()}/s)" if journal else ""),
+            goal, rate[a] >= 4e6 and biggest <= 64 * 1024)
+    else:
+        row(label, None, goal, None)
+
+    a = "seed/memvec_store"
+    label = "seed example: 1 KiB, ratio 0.4, defaults (400 rounds of 3 keys)"
+    goal = ">= 4 switches, files <= 4 KiB"
+    if "file_a_bytes" in c.get(a, {}):
+        ca = c[a]
+        biggest = max(ca["file_a_bytes"], ca["file_b_bytes"])
+        switches = ca.get("switches", 0)
+        row(label, f"{switches:.0f} switch{'' if switches == 1 else 'es'}, files "
+            f"{_kib(ca['file_a_bytes'])} + {_kib(ca['file_b_bytes'])} KiB", goal,
+            switches >= 4 and biggest <= 4096)
+    else:
+        row(label, None, goal, None)
+
+    fams = [f"anon_memory/{m}" for m, _ in MEMORY]
+    label = (f"anonymous memory after open, {_n(res, fams[0])} keys: journal int / objects; "
+             "store int / objects")
+    goal = "<= 64 bytes/key + 16 MiB, all four"
+    if all("anon_bytes" in c.get(f, {}) for f in fams):
+        per = [f"{c[f]['anon_bytes_per_key']:.0f}" for f in fams]
+        met = all(c[f]["anon_bytes"] <= 64 * (res.sizes.get(f) or 0) + (16 << 20) for f in fams)
+        row(label, f"{per[0]} / {per[1]}; {per[2]} / {per[3]} bytes per key", goal, met)
+    else:
+        row(label, None, goal, None)
+
+    a = "reader_get/memvec_store_compacting"
+    label = f"reader get during a {_n(res, a)}-key compaction"
+    worst = res.max_counters.get(a, c.get(a, {}))
+    if "max_get_ms" in worst:
+        row(label, f"max {worst['max_get_ms']:.3g} ms, p99 {c[a]['p99_get_ms']:.3g} ms",
+            "<= 5 ms worst case", worst["max_get_ms"] <= 5)
+    else:
+        row(label, None, "<= 5 ms worst case", None)
+
+    if kv_res is not None:
+        a = "replay/memvec_file/distinct_keys"
+        size = f" of {_n(kv_res, a)} records" if kv_res.sizes.get(a) else ""
+        label = f"replay{size}, every record a new key (bench_kv)"
+        if a in kv_res.rates:
+            row(label, si(kv_res.rates[a]).strip() + "/s", ">= 15 M/s", kv_res.rates[a] >= 15e6)
+        else:
+            row(label, None, ">= 15 M/s", None)
+    return rows
+
+
 # --- the terminal report (run.sh) ----------------------------------------------
 
 def print_suite(suite, res):
@@ -217,11 +328,14 @@ def print_suite(suite, res):
         if row.info and not informative:
             informative = True
             print("for information:")
+        verdict = "" if row.goal is None else \
+            f"   goal {row.goal}: " + ("meets" if row.met else "MISSES")
+        if suite == "store_engine":  # long labels and values: one line each
+            print(f"  {row.label}\n    {row.shown or 'not measured'}{verdict}")
+            continue
         if row.shown is None:
             print(f"  {row.label:44s} not measured")
             continue
-        verdict = "" if row.goal is None else \
-            f"   goal {row.goal}: " + ("meets" if row.met else "MISSES")
         print(f"  {row.label:44s} {row.shown:>12s}{verdict}")
 
 

@@ -15,16 +15,28 @@
 #     store set / LevelDB set, int and string goal >= 2
 #     store get / LMDB get                    goal >= 2
 #     hot-key sets/s (100 keys)               goal >= 2 M/s, files <= 1 MiB
+#   bench_store_engine (issue 11's table; store = DoubleBufferedMemMappedKV,
+#   journal = MemMappedKVJournal, in one run):
+#     reopen compacted store / journal, same keys   goal <= 1.5x
+#     store set / journal set, on disk, defaults    goal >= 0.6
+#     hot keys, 32-byte strings, 8 KiB journals     goal >= 4 M/s, files <= 64 KiB
+#     seed example (1 KiB journals, ratio 0.4)      goal >= 4 switches, files <= 4 KiB
+#     anonymous memory after open, 4 kinds          goal <= 64 B/key + 16 MiB
+#     reader get while the writer compacts          goal <= 5 ms worst case
 #   bench_checksum (only when asked for, see MEMVEC_BENCH_SUITES): CRC32C
 #     against XXH3 per input size.
 #
 # usage: benchmarks/run.sh [--full] [--benchmark_* flags...]
 #   --full (or MEMVEC_BENCH_FULL=1): the DESIGN.md §4 sizes (50M pushes and a
 #   1 GiB reopen file; 100k keys, 1M replay records, 2k durable writes); the
-#   default quick mode uses 5M / 128 MiB and 20k / 200k / 200.
+#   default quick mode uses 5M / 128 MiB and 20k / 200k / 200. The store
+#   engine suite: --full, issue 11's 300k reopen keys and 1M keys for memory
+#   and the reader (a compacted store's reopen is quadratic today: 300k keys
+#   take seconds each, 1M over a minute); quick, 50k / 200k / 100k.
 #   The flags go to every benchmark binary (a --benchmark_filter too).
-#   MEMVEC_BENCH_SUITES picks the binaries, default "mem_vec kv store"; add
-#   "checksum" for bench_checksum (e.g. MEMVEC_BENCH_SUITES="kv checksum").
+#   MEMVEC_BENCH_SUITES picks the binaries, default "mem_vec kv store
+#   store_engine"; add "checksum" for bench_checksum (e.g.
+#   MEMVEC_BENCH_SUITES="kv checksum").
 #   MEMVEC_BENCH_BUILD_DIR overrides the build directory; MEMVEC_BENCH_JSON_DIR
 #   keeps each suite's Google Benchmark JSON there as SUITE.json (default: a
 #   temporary directory, removed). benchmarks/results.py reads them.
@@ -34,13 +46,13 @@ set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${MEMVEC_BENCH_BUILD_DIR:-$root/build-bench}
-suites=${MEMVEC_BENCH_SUITES:-"mem_vec kv store"}
+suites=${MEMVEC_BENCH_SUITES:-"mem_vec kv store store_engine"}
 
 targets=""
 for s in $suites; do
   case $s in
-    mem_vec | kv | store | checksum) targets="$targets bench_$s" ;;
-    *) echo "run.sh: unknown suite '$s' (mem_vec, kv, store, checksum)" >&2; exit 2 ;;
+    mem_vec | kv | store | store_engine | checksum) targets="$targets bench_$s" ;;
+    *) echo "run.sh: unknown suite '$s' (mem_vec, kv, store, store_engine, checksum)" >&2; exit 2 ;;
   esac
 done
 
