@@ -38,7 +38,7 @@ struct Staged {
 // batch). Every value is decoded once here, to check it: a later get()
 // decodes it again from the same checked bytes.
 bool parse_payload(std::span<const std::byte> p, std::size_t base, std::vector<Staged>& staged,
-                   const detail::LogIndex& index, Value& scratch, std::string& why) {
+                   const detail::LogIndex* index, Value& scratch, std::string& why) {
   const std::size_t first = staged.size();
   const auto fail = [&](std::string reason) {
     staged.resize(first);
@@ -62,7 +62,7 @@ bool parse_payload(std::span<const std::byte> p, std::size_t base, std::vector<S
       pos += bonjson::decode_prefix(p.subspan(pos), scratch);
       m.hash = Index::hash(m.key);
       // Fetch the slot while later records decode: the miss overlaps work.
-      index.prefetch(m.hash);
+      if (index != nullptr) index->prefetch(m.hash);
     }
   } catch (const Error& e) {
     return fail(std::string("payload does not decode: ") + e.what());
@@ -71,12 +71,13 @@ bool parse_payload(std::span<const std::byte> p, std::size_t base, std::vector<S
   return true;
 }
 
-void apply(std::vector<Staged>& staged, const std::byte* log, detail::LogIndex& index) {
+void apply(std::vector<Staged>& staged, const std::byte* log, detail::LogIndex* index) {
+  if (index == nullptr) return staged.clear();  // checking only
   for (const Staged& m : staged) {
     if (m.erases)
-      index.erase(log, m.key, m.hash);
+      index->erase(log, m.key, m.hash);
     else
-      index.assign(log, m.key, m.hash, m.member);
+      index->assign(log, m.key, m.hash, m.member);
   }
   staged.clear();
 }
@@ -172,6 +173,10 @@ std::span<const std::byte> member_bytes(std::span<const std::byte> log, std::siz
 }
 
 ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, detail::LogIndex& index) {
+  return replay(log, seed, &index);
+}
+
+ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, detail::LogIndex* index) {
   // Records are decoded a window at a time and applied together, so the
   // index slots of a window are prefetched while the rest of it decodes.
   // Only whole, valid records enter a window; what follows a bad record is
@@ -186,8 +191,10 @@ ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, detail::
   std::uint64_t members = 0;
   // The hint ends with the replay, also when that throws.
   struct EndHint {
-    detail::LogIndex& index;
-    ~EndHint() { index.expect_more(0); }
+    detail::LogIndex* index;
+    ~EndHint() {
+      if (index != nullptr) index->expect_more(0);
+    }
   } end_hint{index};
   while (off < log.size()) {
     const std::size_t left = log.size() - off;
@@ -215,8 +222,8 @@ ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, detail::
           // The rest of the log at the density so far: that many new keys
           // at most, so the index may grow past them in fewer steps.
           members += staged.size();
-          if (members != 0)
-            index.expect_more((log.size() - off) / std::max<std::uint64_t>(1, off / members));
+          if (members != 0 && index != nullptr)
+            index->expect_more((log.size() - off) / std::max<std::uint64_t>(1, off / members));
           apply(staged, log.data(), index);
           in_window = 0;
         }

@@ -57,6 +57,11 @@ class DoubleBufferedKV {
     B backends[2] = {std::move(a), std::move(b)};
     JournalCandidate cand[2];
     std::optional<Error> failure[2];
+    // The headers first: only the newer journal, the one that will most
+    // likely be active, is indexed as it is checked. The other is checked
+    // only (its index would never be read), and indexed later in the rare
+    // case it must take over (the newer one is a torn compaction).
+    std::optional<JournalMeta> metas[2];
     for (int i = 0; i < 2; ++i) {
       const std::span<const std::byte> bytes(std::as_const(backends[i]).data(), backends[i].size());
       // A spare: never formatted, or a format (a recycled standby's) that a
@@ -67,9 +72,18 @@ class DoubleBufferedKV {
       }
       if (memvec::detail::is_blank(bytes) || memvec::detail::interrupted_format(bytes)) continue;
       try {
-        const JournalMeta meta = Journal::validate(backends[i]);
+        metas[i] = Journal::validate(backends[i]);
+      } catch (const Error& e) {
+        failure[i] = e;
+      }
+    }
+    const int newer = metas[1] && (!metas[0] || metas[1]->generation > metas[0]->generation);
+    for (int i = 0; i < 2; ++i) {
+      if (!metas[i]) continue;
+      try {
+        const JournalMeta meta = *metas[i];
         const JournalOptions jo = journal_options(backends[i].size());
-        journals_[i].emplace(Journal::open(std::move(backends[i]), jo));
+        journals_[i].emplace(Journal::open(std::move(backends[i]), jo, i == newer));
         const Journal& j = *journals_[i];
         cand[i] = {true, meta.generation, meta.generation == 1 || j.starts_with_snapshot(),
                    j.used_bytes() + j.log().missing_on_open()};
@@ -92,6 +106,7 @@ class DoubleBufferedKV {
       journals_[1].emplace(create_journal(std::move(backends[1]), 0));
       journals_[1]->sync();
     }
+    active_journal().build_index();  // a no-op unless the older journal took over
     const int standby = 1 - active_;
     if (!journals_[standby]) spare_.emplace(std::move(backends[standby]));
     // A blank standby beside a journal that holds records or has been

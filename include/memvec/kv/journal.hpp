@@ -125,13 +125,7 @@ class KVJournal {
     return j;
   }
   static KVJournal open(B backend, JournalOptions options = {}) {
-    detail::ratio_ppm(options.high_water_mark_ratio, "high_water_mark_ratio");
-    // A log that lost its tail to a power cut (the length word reached the
-    // disk, the file's new size did not) still holds a valid prefix: keep
-    // it and report the rest, as for any damage inside the committed log.
-    Log log = Log::open(std::move(backend), {Durability::process_crash, {}, true});
-    const JournalMeta meta = detail::decode_meta(log.user_area());
-    return KVJournal(std::move(log), options, meta);
+    return open(std::move(backend), options, true);
   }
   // What open() checks, without taking the backend: throws the same errc.
   static JournalMeta validate(const B& backend) {
@@ -267,7 +261,23 @@ class KVJournal {
   }
 
  private:
-  KVJournal(Log log, const JournalOptions& options, const JournalMeta& meta)
+  // `indexed` false: the log is checked and reported on, but not indexed
+  // until build_index() (the store's standby, which it never reads).
+  static KVJournal open(B backend, JournalOptions options, bool indexed) {
+    detail::ratio_ppm(options.high_water_mark_ratio, "high_water_mark_ratio");
+    // A log that lost its tail to a power cut (the length word reached the
+    // disk, the file's new size did not) still holds a valid prefix: keep
+    // it and report the rest, as for any damage inside the committed log.
+    Log log = Log::open(std::move(backend), {Durability::process_crash, {}, true});
+    const JournalMeta meta = detail::decode_meta(log.user_area());
+    return KVJournal(std::move(log), options, meta, indexed);
+  }
+  void build_index() {
+    if (!indexed_) (void)replay(log_bytes(), seed_, index_);
+    indexed_ = true;
+  }
+
+  KVJournal(Log log, const JournalOptions& options, const JournalMeta& meta, bool indexed = true)
       : log_(std::move(log)),
         meta_(meta),
         options_(options),
@@ -277,7 +287,8 @@ class KVJournal {
     // flush of its own (see the durability paragraph above).
     log_.set_durability(Durability::process_crash);
     seed_ = record_seed(meta_.generation, log_.user_word());
-    ReplayResult r = replay(log_bytes(), seed_, index_);
+    ReplayResult r = replay(log_bytes(), seed_, indexed ? &index_ : nullptr);
+    indexed_ = indexed;
     valid_end_ = r.valid_end;
     first_type_ = r.first_type;
     recovery_ = std::move(r.recovery);
@@ -406,6 +417,7 @@ class KVJournal {
   std::uint32_t seed_ = 0;
   std::size_t valid_end_ = 0;
   bool tail_clean_ = false;  // see clean_tail(); true once done, or after create()
+  bool indexed_ = true;      // see open(backend, options, indexed)
   bool synced_ = true;       // see clear(): contents a sync() may have promised
   std::uint8_t first_type_ = 0;
 };

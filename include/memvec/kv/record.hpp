@@ -92,6 +92,9 @@ struct ReplayResult {
 
 // Rebuilds `index` from the committed log bytes.
 ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, detail::LogIndex& index);
+// The same checks and report with `index` null: nothing is indexed (a
+// store checks its standby journal this way; its index is never used).
+ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, detail::LogIndex* index);
 
 // Points `index` at the members of the record that starts at log offset
 // `at`, `members` being their offsets in it (RecordWriter::members()): a
