@@ -202,6 +202,12 @@ class KVJournal {
     if (const Value* v = find(key)) return *v;
     return std::nullopt;
   }
+  // The value, or `fallback` when the key is absent: a default without an
+  // optional to dereference (`get_or("timeout", 3).as_double()`).
+  Value get_or(std::string_view key, Value fallback) const {
+    if (const Value* v = find(key)) return *v;
+    return fallback;
+  }
   const Value* find(std::string_view key) const noexcept {
     const auto it = index_.find(key);
     return it == index_.end() ? nullptr : &it->second;
