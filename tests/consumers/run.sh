@@ -3,6 +3,8 @@
 # ways: CMake find_package, pkg-config, Meson dependency() via pkg-config, and
 # Meson with memvec as a subproject; each way also builds main23.cpp as C++23
 # (std::expected), which memvec's exported requirement must not lower.
+# Last, tsan.cpp, built with -fsanitize=thread (clang++, $TSAN_CXX) against
+# the install (built without it), must run with no ThreadSanitizer report.
 # Usage: run.sh PREFIX WORKDIR. The C++23 builds use $CXX23 (default g++:
 # clang 14 with libstdc++ 12 has no std::expected).
 set -euo pipefail
@@ -16,14 +18,14 @@ pc=$(find "$prefix" -name memvec.pc -print -quit)
 export PKG_CONFIG_PATH=$(dirname "$pc")
 cxx23=${CXX23:-g++}
 
-echo "consumer 1/4: CMake find_package(memvec)"
+echo "consumer 1/5: CMake find_package(memvec)"
 cmake -S "$here/cmake" -B "$work/cmake" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_CXX_COMPILER="$cxx23" -DCONSUMER_CXX23=ON >/dev/null
 cmake --build "$work/cmake" >/dev/null
 "$work/cmake/consumer"
 "$work/cmake/consumer23"
 
-echo "consumer 2/4: pkg-config memvec"
+echo "consumer 2/5: pkg-config memvec"
 # memvec.pc names no standard (it would override the user's): the user's own.
 ${CXX:-c++} -std=c++20 "$here/main.cpp" $(pkg-config --cflags --libs memvec) \
   -o "$work/pkgconfig-consumer"
@@ -32,7 +34,7 @@ ${CXX:-c++} -std=c++20 "$here/main.cpp" $(pkg-config --cflags --libs memvec) \
   -o "$work/pkgconfig-consumer23"
 "$work/pkgconfig-consumer23"
 
-echo "consumer 3/4: Meson dependency('memvec') from the install"
+echo "consumer 3/5: Meson dependency('memvec') from the install"
 cp -r "$here/meson" "$work/meson-installed"
 cp "$here/main.cpp" "$here/main23.cpp" "$work/meson-installed/"
 CXX=$cxx23 meson setup "$work/meson-installed/build" "$work/meson-installed" -Dcxx23=true >/dev/null
@@ -40,7 +42,7 @@ meson compile -C "$work/meson-installed/build" >/dev/null
 "$work/meson-installed/build/consumer"
 "$work/meson-installed/build/consumer23"
 
-echo "consumer 4/4: Meson subproject('memvec') + meson.override_dependency"
+echo "consumer 4/5: Meson subproject('memvec') + meson.override_dependency"
 cp -r "$here/meson" "$work/meson-sub"
 cp "$here/main.cpp" "$here/main23.cpp" "$work/meson-sub/"
 mkdir -p "$work/meson-sub/subprojects"
@@ -51,3 +53,10 @@ meson compile -C "$work/meson-sub/build" >/dev/null
 "$work/meson-sub/build/consumer"
 "$work/meson-sub/build/consumer23"
 
+echo "consumer 5/5: a ThreadSanitizer program on the uninstrumented install"
+# The store's lock is inline in the headers, so it is instrumented here; any
+# report (a race on state the lock orders) exits 66.
+${TSAN_CXX:-clang++} -std=c++20 -fsanitize=thread -g -O1 "$here/tsan.cpp" \
+  $(pkg-config --cflags --libs memvec) -o "$work/tsan-consumer"
+mkdir -p "$work/tsan-files"
+TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$work/tsan-consumer" "$work/tsan-files"
