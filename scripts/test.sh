@@ -4,8 +4,9 @@
 #   2. Meson + clang++ (werror) build, meson test
 #   3. CMake + clang++ AddressSanitizer + UndefinedBehaviorSanitizer build, ctest
 #   4. the three ways to consume an installed memvec: find_package, pkg-config,
-#      Meson (dependency() from the install, and as a subproject); the CLI
-#      tests against the installed memvec-kv
+#      Meson (dependency() from the install, and as a subproject), each also
+#      as C++23; a ThreadSanitizer program on the install; the CLI tests
+#      against the installed memvec-kv
 #   5. a small memvec-stress campaign (SIGKILL, power cuts, corruption)
 #   6. a short fuzzing smoke run over the committed corpora (when present)
 # Build trees go to build-test/ (override with MEMVEC_TEST_DIR). Prints a
@@ -69,7 +70,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:ha
 step "4/6 an installed memvec: find_package, pkg-config, Meson consumers; the installed memvec-kv"
 rm -rf "$out/prefix" "$out/consumers"
 cmake --install "$out/gcc" >/dev/null
-tests/consumers/run.sh "$out/prefix" "$out/consumers" && passed=$((passed + 4)) || { failed=$((failed + 1)); status=1; }
+tests/consumers/run.sh "$out/prefix" "$out/consumers" && passed=$((passed + 5)) || { failed=$((failed + 1)); status=1; }
 # The tool's tests again, driving the installed binary instead of the built one.
 MEMVEC_KV_BIN="$out/prefix/bin/memvec-kv" "$out/gcc/test_cli" \
   && passed=$((passed + 1)) || { failed=$((failed + 1)); status=1; }

@@ -298,7 +298,7 @@ TEMPLATE_TEST_CASE("journal: a null value deletes the key", "[journal]", MEMVEC_
   for (const char* k : {"a", "b", "c", "d", "e"}) j.set(k, k);
   j.set("a", nullptr);
   j.set("b", Value());
-  j.set("c", Value(static_cast<const char*>(nullptr)));
+  j.erase("c");
   j.set_many({{"d", nullptr}});
   j.set("never set", nullptr);  // deleting an absent key: still nothing
   CHECK(diff(j, {{"e", "e"}}) == "");
@@ -307,4 +307,32 @@ TEMPLATE_TEST_CASE("journal: a null value deletes the key", "[journal]", MEMVEC_
   CHECK_FALSE(j.contains("c"));
   auto& r = h.reopen();
   CHECK(diff(r, {{"e", "e"}}) == "");
+}
+
+TEMPLATE_TEST_CASE("journal: setting a null const char* throws and the key keeps its value",
+                   "[journal]", MEMVEC_ALL_BACKENDS) {
+  Harness<TestType> h;
+  auto& j = h.create();
+  j.set("home", "/root");
+  const char* unset = nullptr;  // set(k, getenv("UNSET")): a lookup that failed
+  try {
+    j.set("home", unset);
+    FAIL("no exception");
+  } catch (const memvec::Error& e) {
+    CHECK(e.code() == memvec::errc::invalid_argument);
+  }
+  CHECK(diff(j, {{"home", "/root"}}) == "");
+  CHECK(diff(h.reopen(), {{"home", "/root"}}) == "");
+}
+
+TEMPLATE_TEST_CASE("journal: get_or returns the value, or the fallback when the key is absent",
+                   "[journal]", MEMVEC_ALL_BACKENDS) {
+  Harness<TestType> h;
+  auto& j = h.create();
+  j.set("timeout", 3);
+  CHECK(j.get_or("timeout", 10) == Value(3));
+  CHECK(j.get_or("timeout", 10).as_double() == 3.0);
+  CHECK(j.get_or("retries", 5) == Value(5));
+  CHECK(j.get_or("name", "none").as_string() == "none");
+  CHECK_FALSE(j.contains("retries"));  // a read writes nothing
 }

@@ -178,8 +178,29 @@ std::uint64_t Value::as_uint() const {
   wrong_type("as_uint", type());
 }
 
+Value::Value(const char* s) {
+  if (s == nullptr)
+    throw Error(errc::invalid_argument,
+                "kv::Value: a null const char* (erase with erase(key), Value() or nullptr)");
+  v_.emplace<std::string>(s);
+}
+
 double Value::as_double() const {
   if (const double* d = std::get_if<double>(&v_)) return *d;
+  // Exact when the round trip gives the integer back; 2^63 and 2^64 are
+  // guarded first because converting them back to the integer type is UB.
+  if (const auto* i = std::get_if<std::int64_t>(&v_)) {
+    const auto d = static_cast<double>(*i);
+    if (d < 0x1p63 && static_cast<std::int64_t>(d) == *i) return d;
+    throw Error(errc::invalid_argument, "kv::Value::as_double: the int64 " + std::to_string(*i) +
+                                            " has no exact double");
+  }
+  if (const auto* u = std::get_if<std::uint64_t>(&v_)) {
+    const auto d = static_cast<double>(*u);
+    if (d < 0x1p64 && static_cast<std::uint64_t>(d) == *u) return d;
+    throw Error(errc::invalid_argument, "kv::Value::as_double: the uint64 " + std::to_string(*u) +
+                                            " has no exact double");
+  }
   wrong_type("as_double", type());
 }
 

@@ -2,8 +2,9 @@
 // field, a truncated log, a truncated header, a damaged header, CRC or
 // commit word, a damaged store journal (active and standby). verify must
 // exit 1 and name the record, its offsets and both CRCs; dump and info exit
-// 1 too; writes are refused until --force; reads keep working on what
-// opening keeps. The damage is made with the test helpers' flip_byte and
+// 1 too and say so on stderr; writes are refused until --force; reads
+// (get, keys, export) are refused, saying what opening dropped, until
+// --allow-damaged, which answers from what opening keeps with a warning. The damage is made with the test helpers' flip_byte and
 // truncate_to on files the library wrote.
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -85,9 +86,9 @@ TEST_CASE("memvec-kv verify: a flipped payload byte is named precisely", "[cli][
   CHECK(r.code == 1);
   CHECK(contains(r.out, "partial loss: a checksum mismatch in the record at log offset 14"));
 
-  // Reads see what opening keeps: record 0 only.
-  CHECK(cli::run({"get", j.string(), "a"}).out == "1\n");
-  CHECK(cli::run({"get", j.string(), "name"}).code == 1);
+  // Reads see what opening keeps (record 0 only) when asked to.
+  CHECK(cli::run({"get", "--allow-damaged", j.string(), "a"}).out == "1\n");
+  CHECK(cli::run({"get", "--allow-damaged", j.string(), "name"}).code == 1);
   // Writes would discard the damage for good: refused, file untouched.
   const auto before = test::digest(j);
   for (const std::vector<std::string>& args :
@@ -244,7 +245,11 @@ TEST_CASE("memvec-kv verify: a store with a damaged journal", "[cli][damage]") {
     CHECK(contains(r.out, "DAMAGE    record 1 at log offset 14 (file offset 0x10e)"));
     CHECK(contains(r.out, "recovery: a checksum mismatch in the record at log offset 14"));
     CHECK(contains(r.out, "result:     DAMAGED"));
-    CHECK(cli::run({"get", d, "x"}).out == "1\n");
+    r = cli::run({"get", d, "x"});
+    CHECK(r.code == 1);
+    CHECK(r.out.empty());
+    CHECK(contains(r.err, "is damaged: opening dropped 1 record"));
+    CHECK(cli::run({"get", "--allow-damaged", d, "x"}).out == "1\n");
     const auto before = test::digest(b);
     CHECK(cli::run({"set", d, "z", "3"}).code == 1);
     CHECK(test::digest(b) == before);
@@ -265,4 +270,59 @@ TEST_CASE("memvec-kv verify: a store with a damaged journal", "[cli][damage]") {
     CHECK(contains(r.out, "opens:    NO: corrupt_header"));
     CHECK(cli::run({"keys", d}).code == 1);
   }
+}
+
+TEST_CASE("cli: get, keys and export on a damaged journal report the damage and exit non-zero",
+          "[cli][damage]") {
+  test::TempDir dir;
+  const auto j = dir / "j.kv";
+  {
+    auto journal =
+        kv::MemMappedKVJournal::create(FileBackend::open(j, {memvec::OpenMode::create_new, 0}));
+    journal.set("price", 1);
+    journal.set("price", 2);  // the record the flip damages
+    journal.set("stock", 3);
+    journal.set("name", "x");
+    journal.close();
+  }
+  test::flip_byte(j, 256 + 18 + 12);  // the second record's payload (each is 18 bytes)
+  const auto before = test::digest(j);
+  const auto out = dir / "out.snap";
+  const std::string dropped = "is damaged: opening dropped 3 records";
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"get", j.string(), "price"},
+        {"keys", j.string()},
+        {"keys", "--json", j.string()},
+        {"export", j.string(), out.string()}}) {
+    INFO(args[0]);
+    const auto r = cli::run(args);
+    CHECK(r.code == 1);
+    CHECK(r.out.empty());  // no rolled-back answer
+    CHECK(contains(r.err, j.string() + " " + dropped));
+    CHECK(contains(r.err, "a checksum mismatch in the record at log offset 18"));
+    CHECK(contains(r.err, "--allow-damaged"));
+  }
+  CHECK_FALSE(std::filesystem::exists(out));
+  // The diagnostic commands exit 1 and say so on stderr too.
+  for (const char* command : {"info", "dump"}) {
+    INFO(command);
+    const auto r = cli::run({command, j.string()});
+    CHECK(r.code == 1);
+    CHECK(contains(r.err, "memvec-kv " + std::string(command) + ": " + j.string() +
+                              " is damaged: "));
+  }
+  // --allow-damaged answers from what opening kept, still warning.
+  auto r = cli::run({"get", "--allow-damaged", j.string(), "price"});
+  CHECK(r.code == 0);
+  CHECK(r.out == "1\n");
+  CHECK(contains(r.err, "warning: " + j.string() + " " + dropped));
+  r = cli::run({"keys", "--allow-damaged", j.string()});
+  CHECK(r.code == 0);
+  CHECK(r.out == "price\n");
+  CHECK(contains(r.err, "warning: "));
+  r = cli::run({"export", "--allow-damaged", j.string(), out.string()});
+  CHECK(r.code == 0);
+  CHECK(contains(r.err, "warning: "));
+  CHECK(std::filesystem::exists(out));
+  CHECK(test::digest(j) == before);  // reading wrote nothing
 }

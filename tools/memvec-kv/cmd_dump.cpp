@@ -118,6 +118,8 @@ bool dump_journal(const std::filesystem::path& path, bool json, bool full, Progr
     std::cout << "journal " << path.string() << ": ";
     if (!f.header_problem.empty()) {
       std::cout << "header DAMAGED: " << f.header_problem << "\n";
+      std::fprintf(stderr, "memvec-kv dump: %s is damaged: header: %s\n", path.string().c_str(),
+                   f.header_problem.c_str());
       return true;
     }
     std::cout << "generation " << h.generation << ", epoch " << hex(h.user_word.value_or(0), 12)
@@ -140,6 +142,16 @@ bool dump_journal(const std::filesystem::path& path, bool json, bool full, Progr
       &progress);
   progress.finish();
   const bool damaged = !f.header_problem.empty() || s.bad > 0 || f.missing > 0;
+  // stdout may go to a parser or a pager: the damage is said on stderr too.
+  if (damaged) {
+    std::string what = f.header_problem.empty() ? "" : "header: " + f.header_problem + "; ";
+    what += plural(s.bad, "bad record");
+    if (s.first_bad)
+      what += ", opening drops the " + plural(f.log.size() - s.valid_end, "log byte") +
+              " from offset " + std::to_string(*s.first_bad);
+    if (f.missing > 0) what += "; " + plural(f.missing, "committed byte") + " missing";
+    std::fprintf(stderr, "memvec-kv dump: %s is damaged: %s\n", path.string().c_str(), what.c_str());
+  }
   if (json) {
     Object sum;
     sum["records"] = s.records;

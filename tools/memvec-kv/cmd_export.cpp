@@ -52,6 +52,7 @@ int run_export(const Args& args) {
     if (!file.empty() && out_path != "-" && std::filesystem::equivalent(file, out_path, ec))
       throw UsageError(out_path + " is " + t.name() + " itself");
   const KvHandle h(t, Access::read);
+  check_readable(h, t, args, "export");  // before OUT is touched
 
   // Keys in byte order: the index iterates in no set order.
   std::vector<const kv::Index::value_type*> entries;
@@ -77,7 +78,6 @@ int run_export(const Args& args) {
   progress.finish();
   if (file) file->commit();
 
-  const kv::Recovery r = h.recovery();
   if (file) {
     std::error_code ec;
     const auto bytes = std::filesystem::file_size(out_path, ec);
@@ -87,35 +87,31 @@ int run_export(const Args& args) {
               << (compression != Compression::none ? ", " + human_bytes(bytes) + " compressed" : "")
               << ")\n";
   }
-  if (r.loss != kv::DataLoss::none) {
-    std::fprintf(stderr,
-                 "memvec-kv export: warning: opening found damage (%s); the snapshot holds the "
-                 "%zu keys opening kept\n",
-                 r.reason.c_str(), entries.size());
-    return kExitProblem;
-  }
   return kExitOk;
 }
 
-constexpr OptionSpec kOptions[] = {{"compress", true}, {"progress", false}, {"no-progress", false}};
+constexpr OptionSpec kOptions[] = {
+    {"compress", true}, {"progress", false}, {"no-progress", false}, {"allow-damaged", false}};
 
 }  // namespace
 
 extern const Command kExportCommand{
     "export",
     "write the live set as a portable snapshot (gzip, zstd or none)",
-    "usage: memvec-kv export [--compress gzip|zstd|none] [--progress|--no-progress] TARGET OUT\n\n"
+    "usage: memvec-kv export [--compress gzip|zstd|none] [--progress|--no-progress]\n"
+    "                        [--allow-damaged] TARGET OUT\n\n"
     "Writes every live key and value of TARGET to OUT (\"-\" for stdout) as a snapshot\n"
     "stream (docs/FORMAT.md, \"Snapshot stream\"): endian-neutral, checksummed, keys in\n"
     "byte order. OUT is written under a temporary name, synced, then renamed: it never\n"
     "holds half a snapshot. Compression: --compress, else OUT's extension (.gz gzip,\n"
-    ".zst or .zstd zstd), else none.\n\n"
+    ".zst or .zstd zstd), else none. A damaged TARGET is refused (OUT untouched).\n\n"
     "  --compress C    gzip, zstd or none\n"
     "  --progress      draw the progress bar on stderr even when it is not a terminal\n"
-    "  --no-progress   never draw it\n",
+    "  --no-progress   never draw it\n"
+    "  --allow-damaged export what opening kept, with a warning on stderr\n",
     TargetHelp::journal_or_store,
-    "Exit status: 0 exported, 1 a problem (not a journal or store; or damage found on\n"
-    "opening: the snapshot is written with what opening kept, and a warning), 2 usage error.\n",
+    "Exit status: 0 exported, 1 a problem (not a journal or store; TARGET damaged without\n"
+    "--allow-damaged: nothing written), 2 usage error.\n",
     kOptions,
     run_export};
 

@@ -2,6 +2,7 @@
 // it is — format, versions, generation, sizes, usage, high-water mark,
 // records and live keys — in text or --json. Exits 1 when it sees damage
 // (with a pointer to `verify`, which says exactly where).
+#include <cstdio>
 #include <iostream>
 
 #include <memvec/kv.hpp>
@@ -103,6 +104,12 @@ void print_journal(const JournalReport& r, const std::string& indent) {
   row("recovery:", recovery_text(r));
 }
 
+// stdout may go to a parser or a pager: the damage is said on stderr too.
+void warn_damaged(const std::string& name, const std::string& what) {
+  std::fprintf(stderr, "memvec-kv info: %s is damaged: %s (`memvec-kv verify` says where)\n",
+               name.c_str(), what.c_str());
+}
+
 int info_memvec(const Target& t, bool json) {
   const Probe p = probe(t.a);
   const HeaderView& h = *p.header;
@@ -166,6 +173,7 @@ int run_info(const Args& args) {
       std::cout << t.a.string() << ": KV journal\n";
       print_journal(r, "  ");
     }
+    if (r.damaged()) warn_damaged(t.a.string(), recovery_text(r));
     return r.damaged() ? kExitProblem : kExitOk;
   }
   const StoreView s = inspect_store(t, mode);
@@ -182,6 +190,13 @@ int run_info(const Args& args) {
                 << "): " << s.roles[i] << "\n";
       print_journal(s.journals[i], "  ");
     }
+  }
+  if (s.damaged()) {
+    std::string what = s.open_error.empty() ? s.recovery : "does not open: " + s.open_error;
+    for (int i = 0; i < 2; ++i)
+      if (s.journals[i].damaged())
+        what += std::string("; journal ") + kJournalNames[i] + ": " + recovery_text(s.journals[i]);
+    warn_damaged(t.name(), what);
   }
   return s.damaged() ? kExitProblem : kExitOk;
 }

@@ -3,7 +3,8 @@
 // Value::to_json), so what `get` prints, `set` reads back to the same Value.
 // Each write is one record, synced before the command returns; a file whose
 // opening found damage is not written unless --force (the first write after
-// such an open discards the damaged tail for good).
+// such an open discards the damaged tail for good), and a damaged file is
+// not read unless --allow-damaged (check_readable).
 #include <algorithm>
 #include <iostream>
 #include <iterator>
@@ -41,6 +42,7 @@ int run_get(const Args& args) {
   args.expect_positional(2, 3);
   const Target t = resolve_target(target_paths(args, 1), Access::read, false, "get");
   const KvHandle h(t, Access::read);
+  check_readable(h, t, args, "get");
   const std::string& key = args.positional().back();
   const auto it = h.index().find(key);
   if (it == h.index().end()) throw Problem("no key " + json_string(key) + " in " + t.name());
@@ -81,12 +83,13 @@ int run_erase(const Args& args) {
   args.expect_positional(2, 3);
   const Target t = resolve_target(target_paths(args, 1), Access::write, false, "erase");
   KvHandle h(t, Access::write);
+  // Before the lookup: a key the damage dropped is not "no such key".
+  refuse_if_damaged(h, t, args);
   const std::string& key = args.positional().back();
   if (h.index().find(key) == h.index().end()) {
     if (args.flag("missing-ok")) return kExitOk;
     throw Problem("no key " + json_string(key) + " in " + t.name() + " (nothing written)");
   }
-  refuse_if_damaged(h, t, args);
   const std::pair<std::string, Value> item{key, Value()};
   h.set_many({&item, 1});
   return kExitOk;
@@ -96,6 +99,7 @@ int run_keys(const Args& args) {
   args.expect_positional(1, 2);
   const Target t = resolve_target(args.positional(), Access::read, false, "keys");
   const KvHandle h(t, Access::read);
+  check_readable(h, t, args, "keys");
   const std::string prefix = args.value("prefix").value_or("");
   std::vector<const std::string*> keys;
   for (const auto& [key, value] : h.index())
@@ -113,22 +117,26 @@ int run_keys(const Args& args) {
   return kExitOk;
 }
 
-constexpr OptionSpec kGetOptions[] = {{"raw", false}};
+constexpr OptionSpec kGetOptions[] = {{"raw", false}, {"allow-damaged", false}};
 constexpr OptionSpec kSetOptions[] = {{"string", false}, {"create", false}, {"force", false}};
 constexpr OptionSpec kEraseOptions[] = {{"missing-ok", false}, {"force", false}};
-constexpr OptionSpec kKeysOptions[] = {{"json", false}, {"prefix", true}};
+constexpr OptionSpec kKeysOptions[] = {
+    {"json", false}, {"prefix", true}, {"allow-damaged", false}};
 
 }  // namespace
 
 extern const Command kGetCommand{
     "get",
     "print one key's value as JSON",
-    "usage: memvec-kv get [--raw] TARGET KEY\n\n"
+    "usage: memvec-kv get [--raw] [--allow-damaged] TARGET KEY\n\n"
     "Prints KEY's value as JSON (Value::to_json: integers exact, doubles in the\n"
-    "shortest form that reads back exactly).\n\n"
-    "  --raw     print a string value bare, without quotes or escapes\n",
+    "shortest form that reads back exactly). A damaged TARGET is refused: what\n"
+    "opening kept is an older state, never printed as if current.\n\n"
+    "  --raw            print a string value bare, without quotes or escapes\n"
+    "  --allow-damaged  answer from what opening kept, with a warning on stderr\n",
     TargetHelp::journal_or_store,
-    "Exit status: 0 found, 1 no such key (or not a journal/store), 2 usage error.\n",
+    "Exit status: 0 found, 1 no such key, TARGET damaged (without --allow-damaged), or\n"
+    "not a journal/store, 2 usage error.\n",
     kGetOptions,
     run_get};
 
@@ -164,12 +172,15 @@ extern const Command kEraseCommand{
 extern const Command kKeysCommand{
     "keys",
     "list the live keys, sorted",
-    "usage: memvec-kv keys [--json] [--prefix P] TARGET\n\n"
-    "Lists the live keys in byte order, one per line.\n\n"
-    "  --json        one JSON array instead (safe for keys holding newlines)\n"
-    "  --prefix P    only the keys that start with P\n",
+    "usage: memvec-kv keys [--json] [--prefix P] [--allow-damaged] TARGET\n\n"
+    "Lists the live keys in byte order, one per line. A damaged TARGET is refused:\n"
+    "what opening kept is an older state, never listed as if current.\n\n"
+    "  --json           one JSON array instead (safe for keys holding newlines)\n"
+    "  --prefix P       only the keys that start with P\n"
+    "  --allow-damaged  list what opening kept, with a warning on stderr\n",
     TargetHelp::journal_or_store,
-    "Exit status: 0 ok, 1 a problem (not a journal/store), 2 usage error.\n",
+    "Exit status: 0 ok, 1 a problem (TARGET damaged without --allow-damaged, not a\n"
+    "journal/store), 2 usage error.\n",
     kKeysOptions,
     run_keys};
 

@@ -3,10 +3,12 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 
 #include "atomic_file.hpp"
 #include "errors.hpp"
+#include "text_format.hpp"
 
 namespace memvec_kv {
 
@@ -91,6 +93,22 @@ void KvHandle::compact() {
   journal_.emplace(kv::MemMappedKVJournal::open(
       memvec::FileBackend::open(target_.a, {memvec::OpenMode::open_existing, 0})));
   refresh();
+}
+
+std::string dropped_text(const kv::Recovery& r) {
+  return "opening dropped " + plural(r.records_dropped, "record") + ", " +
+         plural(r.bytes_dropped, "byte") + " (" + r.reason + ")";
+}
+
+void check_readable(const KvHandle& h, const Target& t, const Args& args, const char* command) {
+  const kv::Recovery r = h.recovery();
+  if (r.loss == kv::DataLoss::none) return;
+  const std::string what = t.name() + " is damaged: " + dropped_text(r);
+  if (!args.flag("allow-damaged"))
+    throw Problem(what + "; nothing read. Run `memvec-kv verify` to see where, or pass "
+                         "--allow-damaged to read what opening kept");
+  std::fprintf(stderr, "memvec-kv %s: warning: %s; answering from what opening kept\n", command,
+               what.c_str());
 }
 
 }  // namespace memvec_kv

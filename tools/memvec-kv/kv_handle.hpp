@@ -17,6 +17,7 @@
 
 #include <memvec/kv.hpp>
 
+#include "args.hpp"
 #include "target.hpp"
 
 namespace memvec_kv {
@@ -47,5 +48,15 @@ class KvHandle {
   std::unique_ptr<memvec::kv::DoubleBufferedMemMappedKV> store_;
   memvec::kv::Index index_;  // decoded: journal and store hand out copies
 };
+
+// What opening dropped, for messages: "opening dropped 1 record, 37 bytes
+// (a checksum mismatch in the record at log offset 14)".
+std::string dropped_text(const memvec::kv::Recovery& r);
+
+// The reading commands (get, keys, export) answer only from an intact file,
+// since an answer from what opening kept is an older state that looks
+// current. On damage: a Problem saying what was dropped (exit 1); with
+// --allow-damaged the command answers, and this warns on stderr instead.
+void check_readable(const KvHandle& h, const Target& t, const Args& args, const char* command);
 
 }  // namespace memvec_kv

@@ -12,14 +12,14 @@ namespace memvec_kv {
 namespace kv = memvec::kv;
 
 bool StoreView::damaged() const {
-  if (!open_error.empty()) return true;
+  if (!open_error.empty() || lost) return true;
   for (const JournalReport& r : journals)
     if (r.damaged()) return true;
   return false;
 }
 
 StoreView inspect_store(const Target& target, ProgressMode mode) {
-  StoreView s{target, {}, {}, -1, std::nullopt, 0, {}, {}};
+  StoreView s{target, {}, {}, -1, std::nullopt, 0, {}, false, {}};
   for (const auto& path : {target.a, target.b}) {
     if (probe(path).kind == FileKind::blank) {
       JournalReport blank;
@@ -39,6 +39,7 @@ StoreView inspect_store(const Target& target, ProgressMode mode) {
     s.generation = store.generation();
     const kv::Recovery rec = store.recovery();
     s.recovery = rec.loss == kv::DataLoss::none && rec.reason.empty() ? "clean" : rec.reason;
+    s.lost = rec.loss != kv::DataLoss::none;
   } catch (const std::system_error& e) {
     s.open_error = error_text(e);
   }

@@ -28,6 +28,7 @@ struct StoreView {
   std::optional<std::size_t> live_keys;
   std::uint64_t generation = 0;
   std::string recovery;    // the store's recovery report
+  bool lost = false;       // that report says data was lost (what get and keys refuse)
   std::string open_error;  // when the library refused to open the pair
   bool damaged() const;
 };

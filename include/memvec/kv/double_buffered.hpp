@@ -52,7 +52,17 @@ class DoubleBufferedKV {
   // Opens the store on two backends; blank ones are formatted (A active at
   // generation 1, B a spare). Throws when neither holds a usable journal and
   // they are not both blank (nothing is written then).
-  DoubleBufferedKV(B a, B b, StoreOptions options = {}) : options_(options) {
+  DoubleBufferedKV(B a, B b, StoreOptions options = {})
+      : DoubleBufferedKV(std::move(a), std::move(b), options, NewFiles{}) {}
+
+ private:
+  // The files open() created for this call: a blank one beside a written
+  // journal is then that journal being adopted into a store, not a standby
+  // wiped since the store was made.
+  struct NewFiles {
+    bool created[2] = {false, false};
+  };
+  DoubleBufferedKV(B a, B b, StoreOptions options, NewFiles fresh) : options_(options) {
     validate(options_);
     B backends[2] = {std::move(a), std::move(b)};
     JournalCandidate cand[2];
@@ -120,7 +130,7 @@ class DoubleBufferedKV {
       const bool written = j.generation() > 1 || j.used_bytes() + j.log().missing_on_open() > 0;
       const bool interrupted = memvec::detail::interrupted_format(spare);
       const bool blank = !interrupted && memvec::detail::is_blank(spare);
-      if (blank && written) {
+      if (blank && written && !fresh.created[standby]) {
         failure[standby] = Error(errc::corrupt_header, "it is blank beside a written journal");
       } else if (blank || interrupted) {
         recycle_standby_ = true;
@@ -130,16 +140,19 @@ class DoubleBufferedKV {
     report_recovery(cand[standby], failure[standby]);
   }
 
+ public:
+
   static DoubleBufferedKV open(const std::filesystem::path& path_a,
                                const std::filesystem::path& path_b, StoreOptions options = {})
     requires std::same_as<B, FileBackend>
   {
     validate(options);  // before any file is created
     const FileOptions fo{options.read_only ? OpenMode::read_only : OpenMode::open_or_create, 0};
-    // A store is two files or none: when B cannot be opened, an A that this
-    // call created (still empty) is removed again.
+    // A store is two files or none: when the open fails, each file this call
+    // created is removed again.
     std::error_code ec;
     const bool a_existed = std::filesystem::exists(path_a, ec) || ec;
+    const bool b_existed = std::filesystem::exists(path_b, ec) || ec;
     FileBackend a = FileBackend::open(path_a, fo);
     try {
       FileBackend b = FileBackend::open(path_b, fo);
@@ -157,12 +170,14 @@ class DoubleBufferedKV {
                                               " is zero-filled beside a blank " +
                                               path_a.string() + ": wiped journals, not a "
                                               "new store");
-      return DoubleBufferedKV(std::move(a), std::move(b), options);
+      return DoubleBufferedKV(std::move(a), std::move(b), options,
+                              NewFiles{{!a_existed, !b_existed}});
     } catch (...) {
-      if (!a_existed && a.size() == 0) {
+      if (!a_existed) {
         a.close();
         std::filesystem::remove(path_a, ec);
       }
+      if (!b_existed) std::filesystem::remove(path_b, ec);
       throw;
     }
   }
@@ -204,6 +219,11 @@ class DoubleBufferedKV {
   std::optional<Value> get(std::string_view key) const {
     std::shared_lock lock(mutex_);
     return active_journal().get(key);
+  }
+  // The value, or `fallback` when the key is absent (KVJournal::get_or).
+  Value get_or(std::string_view key, Value fallback) const {
+    std::shared_lock lock(mutex_);
+    return active_journal().get_or(key, std::move(fallback));
   }
   ValuePtr find(std::string_view key) const {
     std::shared_lock lock(mutex_);

@@ -195,6 +195,12 @@ class KVJournal {
     if (const ValuePtr v = find(key)) return v->decode();
     return std::nullopt;
   }
+  // The value, or `fallback` when the key is absent: a default without an
+  // optional to dereference (`get_or("timeout", 3).as_double()`).
+  Value get_or(std::string_view key, Value fallback) const {
+    if (const ValuePtr v = find(key)) return v->decode();
+    return fallback;
+  }
   ValuePtr find(std::string_view key) const noexcept {
     const std::size_t m = member_of(key);
     if (m == detail::LogIndex::kNone) return nullptr;

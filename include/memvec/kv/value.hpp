@@ -5,7 +5,8 @@
 // children. Strings are byte strings meant to hold UTF-8; the Value itself does
 // not check them, BONJSON encoding does (bonjson.hpp).
 //
-// Construction: Value() and Value(nullptr) are null; Value(true); Value(42)
+// Construction: Value() and Value(nullptr) are null (a null const char*
+// throws); Value(true); Value(42)
 // (any integer type: signed -> int64, unsigned -> uint64; char, wchar_t and
 // charN_t are rejected at compile time because Value('a') is almost always a
 // bug; int8_t/uint8_t are integers); Value(3.5) (float or double); Value("x"),
@@ -108,9 +109,10 @@ class Value {
   requires std::same_as<T, double> || std::same_as<T, float> Value(T d)
   noexcept : v_(std::in_place_type<double>, d) {}
 
-  // A null pointer makes a null Value (std::string(nullptr) would be UB).
-  Value(const char* s)
-      : v_(s == nullptr ? Storage() : Storage(std::in_place_type<std::string>, s)) {}
+  // A null pointer throws errc::invalid_argument: it is almost always a
+  // lookup that failed (set(k, getenv("UNSET"))), and making it a null Value
+  // would silently erase the key. Say Value() or nullptr to erase.
+  Value(const char* s);
   Value(std::string s) noexcept : v_(std::in_place_type<std::string>, std::move(s)) {}
   Value(std::string_view s) : v_(std::in_place_type<std::string>, s) {}
   Value(Array a) noexcept : v_(std::in_place_type<Array>, std::move(a)) {}
@@ -145,7 +147,10 @@ class Value {
   bool as_bool() const;
   std::int64_t as_int() const;    // an uint64 <= INT64_MAX too
   std::uint64_t as_uint() const;  // a non-negative int64 too
-  double as_double() const;       // doubles only: integers are not converted
+  // A double, or an integer that converts exactly (3 reads as 3.0, as a
+  // config's `timeout: 3` should); an integer a double cannot hold exactly
+  // (2^53 + 1) throws rather than read back as a different number.
+  double as_double() const;
   const std::string& as_string() const;
   std::string& as_string();
   const Array& as_array() const;
