@@ -20,12 +20,13 @@ enum class errc : int {
   corrupt_header,     // header checksum or commit word failed
   truncated,          // the backend is shorter than the header says
   capacity_exceeded,  // a fixed backend or a configured maximum is full
-  locked,             // another writer holds the file
+  locked,             // another handle holds a conflicting lock on the file
   read_only,          // a mutation through a read-only backend
   io_error,           // an OS call failed (sys_errno() says which errno)
   invalid_argument,   // a caller error: bad option, misaligned buffer, ...
   out_of_range,       // at() past the end
   corrupt_data,       // a record or value failed to decode
+  not_a_regular_file, // a FIFO, socket or device where a file was expected
 };
 
 const std::error_category& error_category() noexcept;
