@@ -253,7 +253,7 @@ class KVJournal {
     // flush of its own (see the durability paragraph above).
     log_.set_durability(Durability::process_crash);
     seed_ = record_seed(meta_.generation, log_.user_word());
-    ReplayResult r = replay({log_.data(), log_.size()}, seed_, index_);
+    ReplayResult r = replay({std::as_const(log_).data(), log_.size()}, seed_, index_);
     valid_end_ = r.valid_end;
     first_type_ = r.first_type;
     recovery_ = std::move(r.recovery);
