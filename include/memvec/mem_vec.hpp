@@ -23,7 +23,9 @@
 // accessor (data(), operator[], at, front, back, begin/end, rbegin/rend,
 // span(), the std::span<T> conversion) throws errc::read_only before
 // touching memory, so nothing (std::ranges::sort(v) included) can write a
-// byte of the file or fault on its read-only mapping.
+// byte of the file or fault on its read-only mapping. That includes a
+// std::span<const T> built from a non-const v (span's range constructor
+// calls data()): pass std::as_const(v).
 //
 // Errors: memvec::Error, whose message names the file when the backend has a
 // path() (file backends do), except at() past the end (std::out_of_range) and
