@@ -45,6 +45,12 @@ std::string backend_path(const B& backend) {
   else
     return {};
 }
+// " 'path'" for a backend with a path, else "": for "who 'path': why".
+template <class B>
+std::string backend_where(const B& backend) {
+  const std::string path = backend_path(backend);
+  return path.empty() ? path : " '" + path + "'";
+}
 }  // namespace detail
 
 // How much a returned write survives. process_crash (default): any process

@@ -361,11 +361,7 @@ class MemVec {
   }
   // Throws the true reason a mutation cannot proceed.
   [[noreturn]] void refuse(const char* what) const;
-  // " 'path'" for a backend with a path, else "".
-  std::string where() const {
-    const std::string path = detail::backend_path(backend_);
-    return path.empty() ? std::string() : " '" + path + "'";
-  }
+  std::string where() const { return detail::backend_where(backend_); }
 
   size_type checked(size_type i) const {
     if (i >= size_)
