@@ -14,12 +14,13 @@ class Category final : public std::error_category {
       case errc::corrupt_header: return "corrupt header";
       case errc::truncated: return "file truncated";
       case errc::capacity_exceeded: return "capacity exceeded";
-      case errc::locked: return "locked by another writer";
+      case errc::locked: return "locked by another handle";
       case errc::read_only: return "read-only";
       case errc::io_error: return "I/O error";
       case errc::invalid_argument: return "invalid argument";
       case errc::out_of_range: return "index out of range";
       case errc::corrupt_data: return "corrupt data";
+      case errc::not_a_regular_file: return "not a regular file";
     }
     return "unknown memvec error";
   }
@@ -41,6 +42,7 @@ const char* errc_name(errc e) noexcept {
     case errc::invalid_argument: return "invalid_argument";
     case errc::out_of_range: return "out_of_range";
     case errc::corrupt_data: return "corrupt_data";
+    case errc::not_a_regular_file: return "not_a_regular_file";
   }
   return "unknown";
 }

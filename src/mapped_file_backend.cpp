@@ -24,6 +24,8 @@ namespace {
               std::string("MappedFileBackend: ") + what + " '" + path.string() + "': " + e.what());
 }
 
+constexpr const char* kWho = "MappedFileBackend";
+
 }  // namespace
 
 MappedFileBackend::MappedFileBackend() noexcept = default;
@@ -54,7 +56,7 @@ MappedFileBackend MappedFileBackend::open(const std::filesystem::path& path,
                                           FileOptions options) {
   // We create and size the file ourselves: boost's new_file_size would
   // truncate an existing file and create a new one with mode 0700.
-  const detail::OpenedFile f = detail::open_locked(path, options);
+  const detail::OpenedFile f = detail::open_locked(kWho, path, options);
   MappedFileBackend backend;
   backend.fd_ = f.fd;
   backend.size_ = f.size;
@@ -81,11 +83,12 @@ void MappedFileBackend::map() {
 }
 
 void MappedFileBackend::resize(std::size_t bytes) {
-  if (!writable_) throw Error(errc::read_only, "MappedFileBackend: resize of read-only " + path_.string());
-  if (fd_ < 0) throw Error(errc::invalid_argument, "MappedFileBackend: resize of a closed backend");
+  if (fd_ < 0) throw Error(errc::invalid_argument, "MappedFileBackend: resize of a closed or moved-from backend");
+  if (!writable_)
+    throw Error(errc::read_only, "MappedFileBackend: resize of '" + path_.string() + "', opened read-only");
   if (bytes == size_) return;
   const std::size_t old_size = size_;
-  if (bytes > old_size) detail::preallocate(fd_, path_, old_size, bytes);
+  if (bytes > old_size) detail::preallocate(kWho, fd_, path_, old_size, bytes);
   try {
     if (mapping_->file.is_open() && bytes > 0) {
       // munmap + ftruncate + mmap inside boost: the address moves, so data_
@@ -96,14 +99,14 @@ void MappedFileBackend::resize(std::size_t bytes) {
       return;
     }
     if (mapping_->file.is_open()) mapping_->file.close();
-    if (bytes < old_size) detail::truncate(fd_, path_, bytes);
+    if (bytes < old_size) detail::truncate(kWho, fd_, path_, bytes);
     size_ = bytes;
     map();
   } catch (const std::exception& e) {
     // Put the file and the mapping back as they were, then report.
     if (mapping_->file.is_open()) mapping_->file.close();
     try {
-      detail::truncate(fd_, path_, old_size);
+      detail::truncate(kWho, fd_, path_, old_size);
       size_ = old_size;
       map();
     } catch (...) {
@@ -117,7 +120,7 @@ void MappedFileBackend::resize(std::size_t bytes) {
 
 void MappedFileBackend::sync(std::size_t offset, std::size_t bytes) {
   if (!writable_ || bytes == 0 || offset >= size_) return;
-  detail::sync_range(fd_, path_, data_, offset, std::min(bytes, size_ - offset),
+  detail::sync_range(kWho, fd_, path_, data_, offset, std::min(bytes, size_ - offset),
                      size_ != synced_size_);
   synced_size_ = size_;
 }
@@ -146,7 +149,7 @@ void MappedFileBackend::close() {
   data_ = nullptr;
   size_ = 0;
   const int fd = std::exchange(fd_, -1);
-  if (fd >= 0) detail::close_fd(fd, path_);
+  if (fd >= 0) detail::close_fd(kWho, fd, path_);
 }
 
 }  // namespace memvec

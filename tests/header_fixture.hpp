@@ -124,7 +124,7 @@ template <class F>
 std::string opened(F&& open) {
   std::string r;
   const std::string o = outcome([&] {
-    auto v = open();
+    const auto v = open();  // const: a read-only vector is read through const access
     r = "ok: capacity " + std::to_string(v.capacity()) + ", elements";
     for (const auto e : v) r += " " + std::to_string(e);
   });

@@ -15,7 +15,7 @@ TEST_CASE("header: a valid file reopens with its elements and user area") {
   const auto d = test::digest(p);
   for (const OpenMode mode :
        {OpenMode::open_existing, OpenMode::read_only, OpenMode::open_or_create}) {
-    auto v = U32File::open(FileBackend::open(p, {.mode = mode}));
+    const auto v = U32File::open(FileBackend::open(p, {.mode = mode}));
     REQUIRE(v.size() == 3);
     CHECK(v[0] == 0x11223344u);
     CHECK(v[1] == 0xDEADBEEFu);
@@ -202,7 +202,7 @@ TEST_CASE("header: keep_truncated opens a file cut into its elements with those 
   // Without the option: truncated, as ever.
   CHECK(test::error_of([&] { (void)U32File::open(FileBackend::open(p)); }) == errc::truncated);
   {
-    auto v = U32File::open(FileBackend::open(p, {.mode = OpenMode::read_only}), keep);
+    const auto v = U32File::open(FileBackend::open(p, {.mode = OpenMode::read_only}), keep);
     CHECK(v.size() == 2);
     CHECK(v.missing_on_open() == 1);
     CHECK(v[0] == 0x11223344u);

@@ -57,23 +57,24 @@ TEMPLATE_TEST_CASE("mem_vec: operator[], at, front, back and data read and write
   CHECK(to_std(v) == std::vector<U64>{1, 10, 20, 33, 44, 55, 60, 70, 80, 99});
 }
 
-TEMPLATE_TEST_CASE("mem_vec: at past the end throws out_of_range", "[mem_vec]",
-                   MEMVEC_ALL_BACKENDS) {
+TEMPLATE_TEST_CASE("mem_vec: at past the end throws std::out_of_range, as std::vector's does",
+                   "[mem_vec]", MEMVEC_ALL_BACKENDS) {
   test::Factory<TestType> f;
   auto v = fresh<U64>(f);
-  CHECK(error_of([&] { (void)v.at(0); }) == errc::out_of_range);
+  CHECK_THROWS_AS(v.at(0), std::out_of_range);
   v.push_back(1);
   v.push_back(2);
-  CHECK(error_of([&] { (void)v.at(2); }) == errc::out_of_range);
-  CHECK(error_of([&] { (void)std::as_const(v).at(2); }) == errc::out_of_range);
-  CHECK(error_of([&] { (void)v.at(static_cast<std::size_t>(-1)); }) == errc::out_of_range);
-  // It is a std::system_error whose code() compares equal to the errc.
+  CHECK_THROWS_AS(v.at(2), std::out_of_range);
+  CHECK_THROWS_AS(std::as_const(v).at(2), std::out_of_range);
+  CHECK_THROWS_AS(v.at(static_cast<std::size_t>(-1)), std::out_of_range);
+  // Only std::out_of_range: a type deriving from memvec::Error as well would
+  // have std::exception twice, and `catch (const std::exception&)` would
+  // then miss it.
   try {
     (void)v.at(5);
     FAIL("at(5) did not throw");
-  } catch (const std::system_error& e) {
-    CHECK(e.code() == memvec::errc::out_of_range);
-    CHECK(e.code() != memvec::errc::read_only);
+  } catch (const std::exception& e) {
+    CHECK(std::string(e.what()).find("at(5)") != std::string::npos);
   }
   CHECK(v.size() == 2);
 }

@@ -21,8 +21,10 @@ TEMPLATE_TEST_CASE(
   auto v = Vec::open(f.reopen(memvec::OpenMode::read_only));
   REQUIRE_FALSE(v.backend().writable());
   REQUIRE(v.size() == 100);
-  CHECK(v[57] == 57);  // reading works
-  CHECK(std::accumulate(v.begin(), v.end(), U64{0}) == 4950);
+  const auto& cv = v;  // a read-only vector is read through const access
+  CHECK(cv[57] == 57);
+  CHECK(std::accumulate(cv.begin(), cv.end(), U64{0}) == 4950);
+  CHECK(error_of([&] { (void)v[57]; }) == errc::read_only);  // non-const access: refused
   const std::size_t cap = v.capacity();
   const std::vector<U64> src{1, 2, 3};
 
@@ -49,8 +51,8 @@ TEMPLATE_TEST_CASE(
 
   CHECK(v.size() == 100);
   CHECK(v.capacity() == cap);
-  CHECK(v[0] == 0);
-  CHECK(v.back() == 99);
+  CHECK(cv[0] == 0);
+  CHECK(cv.back() == 99);
   CHECK_NOTHROW(v.sync());  // not a mutation
   CHECK(test::digest(f.path()) == digest);
 }

@@ -12,12 +12,15 @@
 //   writable()      false for read-only backends; every memvec mutation checks
 //                   it first and throws errc::read_only before touching memory.
 // Backends are move-only handles; a moved-from backend has size() == 0.
+// Optional: a `path()` whose .string() names the file (the file backends
+// have one); MemVec's error messages then name it. Not part of the concept.
 // Thread-safety: none of their own; the owner serializes calls.
 #pragma once
 
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace memvec {
 
@@ -30,6 +33,25 @@ concept Backend = std::movable<B> && requires(B& b, const B& cb, std::size_t n) 
   b.sync(n, n);
   { cb.writable() } -> std::convertible_to<bool>;
 };
+
+namespace detail {
+// The path a backend reports, if it has a path() (the file backends); empty
+// for the rest, whose errors then name no file. Not part of the Backend
+// concept, so custom backends need nothing new.
+template <class B>
+std::string backend_path(const B& backend) {
+  if constexpr (requires { { backend.path().string() } -> std::convertible_to<std::string>; })
+    return backend.path().string();
+  else
+    return {};
+}
+// " 'path'" for a backend with a path, else "": for "who 'path': why".
+template <class B>
+std::string backend_where(const B& backend) {
+  const std::string path = backend_path(backend);
+  return path.empty() ? path : " '" + path + "'";
+}
+}  // namespace detail
 
 // How much a returned write survives. process_crash (default): any process
 // crash, SIGKILL included, with no syscall per write. power_loss: every

@@ -2,7 +2,11 @@
 //
 // Contract: every failure memvec reports by exception is a memvec::Error, a
 // std::system_error whose code() compares equal to a memvec::errc value
-// (`e.code() == memvec::errc::locked`). When an OS call failed, sys_errno()
+// (`e.code() == memvec::errc::locked`), except the two std::vector's own
+// exceptions: MemVec::at() past the end throws std::out_of_range, reserve()
+// past max_size() std::length_error (a type deriving from both Error and
+// those would hold std::exception twice: `catch (const std::exception&)`
+// would miss it). A failure that concerns a file names it in what(). When an OS call failed, sys_errno()
 // keeps its errno (ENOSPC, EFBIG, ...) and what() names the call and path.
 // Recovery outcomes (what a journal dropped when opening) are reported values,
 // never exceptions. Thread-safety: stateless; safe from any thread.
@@ -20,12 +24,13 @@ enum class errc : int {
   corrupt_header,     // header checksum or commit word failed
   truncated,          // the backend is shorter than the header says
   capacity_exceeded,  // a fixed backend or a configured maximum is full
-  locked,             // another writer holds the file
+  locked,             // another handle holds a conflicting lock on the file
   read_only,          // a mutation through a read-only backend
   io_error,           // an OS call failed (sys_errno() says which errno)
   invalid_argument,   // a caller error: bad option, misaligned buffer, ...
-  out_of_range,       // at() past the end
+  out_of_range,       // pop_back() on an empty vector, an iterator outside the vector
   corrupt_data,       // a record or value failed to decode
+  not_a_regular_file, // a FIFO, socket or device where a file was expected
 };
 
 const std::error_category& error_category() noexcept;

@@ -3,7 +3,9 @@
 // Opening never changes an existing file (size or bytes); new files are
 // created 0644 and preallocated to FileOptions::initial_size. Writers take an
 // exclusive flock, read_only opens a shared one: a conflicting open, in this
-// or any other process, fails at once with errc::locked. Growth preallocates
+// or any other process, fails at once with errc::locked. Only regular files
+// open: a FIFO, socket or device is refused at once (errc::not_a_regular_file,
+// never a blocking open), a directory with errc::io_error EISDIR. Growth preallocates
 // with posix_fallocate before mapping, so a full disk is an errc::io_error
 // (sys_errno() ENOSPC or EFBIG) at resize(), never a SIGBUS later. resize()
 // may move data() (mremap); nothing else does. sync(off, n) = msync(MS_SYNC)

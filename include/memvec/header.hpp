@@ -25,6 +25,7 @@
 #include <cstring>
 #include <optional>
 #include <span>
+#include <string_view>
 
 namespace memvec {
 
@@ -100,13 +101,23 @@ inline void store_word(std::byte* header, std::size_t offset, std::uint64_t valu
   std::atomic_signal_fence(std::memory_order_release);
 }
 
+// True when every byte is zero. Reads whole blocks, a word at a time (a
+// 1 GiB zero file is one pass at memory speed, not a branch per byte);
+// every caller that must look past the header scans through this.
+bool all_zero(std::span<const std::byte> bytes) noexcept;
+// Not empty, and the header region (the first kHeaderSize bytes, or all of a
+// shorter backend) is zeros. Decided from the header alone: whether the rest
+// is zero too is header_wiped()'s question, and the one that needs a scan.
+bool header_zeroed(std::span<const std::byte> bytes) noexcept;
 // True when the backend holds nothing to lose: empty, a header region of
 // zeros, or a format interrupted just before its magic was written (magic
 // zero, the rest a valid header of length 0). Only such a backend may be
 // formatted by open_or_create.
 bool is_blank(std::span<const std::byte> bytes) noexcept;
 // A header region of zeros over bytes that are not all zero: a header wiped
-// off a log (damage), never a new file or an interrupted format.
+// off a log (damage), never a new file or an interrupted format. The one
+// check here that scans the whole backend (nothing else says where its data
+// ends once the header is gone); it stops at the first non-zero block.
 bool header_wiped(std::span<const std::byte> bytes) noexcept;
 // A format that a crash interrupted before its last store (the magic): zero
 // magic over a header whose CRC holds with the magic put back, whatever its
@@ -124,9 +135,10 @@ void format_header(std::byte* base, const HeaderSpec& spec, std::uint64_t capaci
 // committed element is there (truncated only when length exceeds the room).
 // keep_truncated: a backend shorter than the committed length (but holding
 // the whole header) yields the elements it holds, and `missing`, instead of
-// errc::truncated.
+// errc::truncated. `where` (a file's path, when the backend has one) is
+// named in every message.
 HeaderState validate_header(std::span<const std::byte> bytes, const HeaderSpec& spec,
-                            bool keep_truncated = false);
+                            bool keep_truncated = false, std::string_view where = {});
 
 }  // namespace detail
 }  // namespace memvec

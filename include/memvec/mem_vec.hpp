@@ -17,12 +17,29 @@
 // std::vector. Nothing else moves data(); erase/pop_back/clear invalidate only
 // what they remove or shift.
 //
-// Errors: memvec::Error. open() validates the header and throws the matching
-// errc without writing a byte. A failed growth (errc::capacity_exceeded,
-// errc::io_error such as ENOSPC) leaves the vector and its contents as they
-// were, still usable. Mutations through a read-only backend throw
-// errc::read_only before touching memory. Thread-safety: like std::vector
-// (concurrent const use is safe; anything else needs external locking).
+// Read-only: a vector over a read-only backend (a file opened
+// OpenMode::read_only) is read through const access only: std::as_const(v),
+// a const reference, cbegin()/cend(). Every mutation and every non-const
+// accessor (data(), operator[], at, front, back, begin/end, rbegin/rend,
+// span(), the std::span<T> conversion) throws errc::read_only before
+// touching memory, so nothing (std::ranges::sort(v) included) can write a
+// byte of the file or fault on its read-only mapping. That includes a
+// std::span<const T> built from a non-const v (span's range constructor
+// calls data()): pass std::as_const(v).
+//
+// Errors: memvec::Error, whose message names the file when the backend has a
+// path() (file backends do), except at() past the end (std::out_of_range) and
+// reserve() past max_size() (std::length_error), as std::vector throws them.
+// open() validates the header and throws the matching errc without writing a
+// byte. A failed growth (errc::capacity_exceeded, errc::io_error such as
+// ENOSPC) leaves the vector and its contents as they were, still usable. A
+// closed or moved-from vector refuses mutations with errc::invalid_argument.
+// Thread-safety: like std::vector (concurrent const use is safe; anything
+// else needs external locking).
+//
+// Beyond std::vector's members: ==, <=>, swap, erase/erase_if (found by ADL,
+// as std::erase is for std::vector) in mem_vec_ops.hpp. A default-constructed
+// vector formats a default-constructed backend (one page for AnonBackend).
 #pragma once
 
 #include <algorithm>
@@ -33,7 +50,9 @@
 #include <iterator>
 #include <memory>
 #include <new>
+#include <ranges>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -93,21 +112,12 @@ class MemVec {
 
   // Validates the header (see header.hpp); throws the matching errc and
   // leaves every byte as it was.
-  static MemVec open(B backend, VecOptions options = {}) {
-    MemVec v(std::move(backend), options.durability);
-    const HeaderState st = detail::validate_header(
-        std::span<const std::byte>(std::as_const(v.backend_).data(), v.backend_.size()), kSpec,
-        options.keep_truncated);
-    check_alignment(std::as_const(v.backend_).data());
-    v.attach(st.length, st.capacity);
-    v.missing_on_open_ = st.missing;
-    return v;
-  }
+  static MemVec open(B backend, VecOptions options = {});
 
   // What open() checks, without taking the backend: throws the same errc.
   static HeaderState validate(const B& backend, bool keep_truncated = false) {
-    const HeaderState st =
-        detail::validate_header({backend.data(), backend.size()}, kSpec, keep_truncated);
+    const HeaderState st = detail::validate_header({backend.data(), backend.size()}, kSpec,
+                                                   keep_truncated, detail::backend_path(backend));
     check_alignment(backend.data());
     return st;
   }
@@ -120,6 +130,11 @@ class MemVec {
     return open(std::move(backend), options);
   }
 
+  // An empty vector on a default-constructed backend, formatted at once.
+  MemVec()
+    requires std::default_initializable<B>
+      : MemVec(create(B{})) {}
+
   MemVec(MemVec&& other) noexcept
       : backend_(std::move(other.backend_)),
         data_(std::exchange(other.data_, nullptr)),
@@ -127,6 +142,7 @@ class MemVec {
         capacity_(std::exchange(other.capacity_, 0)),
         durability_(other.durability_),
         writable_(std::exchange(other.writable_, false)),
+        closed_(std::exchange(other.closed_, true)),
         missing_on_open_(other.missing_on_open_) {}
   MemVec& operator=(MemVec&& other) noexcept {
     if (this == &other) return *this;
@@ -136,6 +152,7 @@ class MemVec {
     capacity_ = std::exchange(other.capacity_, 0);
     durability_ = other.durability_;
     writable_ = std::exchange(other.writable_, false);
+    closed_ = std::exchange(other.closed_, true);
     missing_on_open_ = other.missing_on_open_;
     return *this;
   }
@@ -144,31 +161,35 @@ class MemVec {
   ~MemVec() = default;
 
   // --- element access ---------------------------------------------------
-  T* data() noexcept { return data_; }
+  // The non-const accessors throw errc::read_only on a read-only vector
+  // (see the contract above); the const ones never check.
+  T* data() { return mutable_data("data()"); }
   const T* data() const noexcept { return data_; }
-  T& operator[](size_type i) noexcept { return data_[i]; }
+  T& operator[](size_type i) { return mutable_data("operator[]")[i]; }
   const T& operator[](size_type i) const noexcept { return data_[i]; }
-  T& at(size_type i) { return data_[checked(i)]; }
+  T& at(size_type i) { return mutable_data("at()")[checked(i)]; }
   const T& at(size_type i) const { return data_[checked(i)]; }
-  T& front() noexcept { return data_[0]; }
+  T& front() { return mutable_data("front()")[0]; }
   const T& front() const noexcept { return data_[0]; }
-  T& back() noexcept { return data_[size_ - 1]; }
+  T& back() { return mutable_data("back()")[size_ - 1]; }
   const T& back() const noexcept { return data_[size_ - 1]; }
 
-  iterator begin() noexcept { return data_; }
-  iterator end() noexcept { return data_ + size_; }
+  iterator begin() { return mutable_data("begin()"); }
+  iterator end() { return mutable_data("end()") + size_; }
   const_iterator begin() const noexcept { return data_; }
   const_iterator end() const noexcept { return data_ + size_; }
   const_iterator cbegin() const noexcept { return data_; }
   const_iterator cend() const noexcept { return data_ + size_; }
-  reverse_iterator rbegin() noexcept { return reverse_iterator(end()); }
-  reverse_iterator rend() noexcept { return reverse_iterator(begin()); }
+  reverse_iterator rbegin() { return reverse_iterator(end()); }
+  reverse_iterator rend() { return reverse_iterator(begin()); }
   const_reverse_iterator rbegin() const noexcept { return const_reverse_iterator(end()); }
   const_reverse_iterator rend() const noexcept { return const_reverse_iterator(begin()); }
+  const_reverse_iterator crbegin() const noexcept { return rbegin(); }
+  const_reverse_iterator crend() const noexcept { return rend(); }
 
-  operator std::span<T>() noexcept { return {data_, size_}; }
+  operator std::span<T>() { return {mutable_data("std::span<T> conversion"), size_}; }
   operator std::span<const T>() const noexcept { return {data_, size_}; }
-  std::span<T> span() noexcept { return {data_, size_}; }
+  std::span<T> span() { return {mutable_data("span()"), size_}; }
   std::span<const T> span() const noexcept { return {data_, size_}; }
 
   // --- capacity ----------------------------------------------------------
@@ -181,6 +202,9 @@ class MemVec {
 
   void reserve(size_type n) {
     require_writable("reserve");
+    if (n > max_size())
+      throw std::length_error("MemVec::reserve(" + std::to_string(n) + ") exceeds max_size() " +
+                              std::to_string(max_size()));
     if (n > capacity_) grow_exact(n);
   }
 
@@ -188,31 +212,9 @@ class MemVec {
   void shrink_to_fit();
 
   // --- modifiers ---------------------------------------------------------
-  void push_back(const T& value) {
-    require_writable("push_back");
-    if (size_ == capacity_) [[unlikely]] {
-      const T copy = value;  // `value` may live in the storage that moves
-      grow_for(size_ + 1);
-      std::memcpy(static_cast<void*>(data_ + size_), &copy, sizeof(T));
-    } else {
-      std::memcpy(static_cast<void*>(data_ + size_), std::addressof(value), sizeof(T));
-    }
-    commit(size_, size_ + 1);
-  }
-
+  void push_back(const T& value);
   template <class... Args>
-  T& emplace_back(Args&&... args) {
-    require_writable("emplace_back");
-    if (size_ == capacity_) [[unlikely]] {
-      const T made(std::forward<Args>(args)...);
-      grow_for(size_ + 1);
-      std::memcpy(static_cast<void*>(data_ + size_), &made, sizeof(T));
-    } else {
-      ::new (static_cast<void*>(data_ + size_)) T(std::forward<Args>(args)...);
-    }
-    commit(size_, size_ + 1);
-    return data_[size_ - 1];
-  }
+  T& emplace_back(Args&&... args);
 
   void pop_back() {
     require_writable("pop_back");
@@ -220,14 +222,25 @@ class MemVec {
     commit(size_ - 1, size_ - 1);
   }
 
-  void append(std::span<const T> items) { insert(end(), items.begin(), items.end()); }
+  void append(std::span<const T> items) { insert(cend(), items.begin(), items.end()); }
+  void append(std::initializer_list<T> items) { insert(cend(), items.begin(), items.end()); }
+  template <std::ranges::input_range R>
+    requires std::convertible_to<std::ranges::range_reference_t<R>, T>
+  void append_range(R&& items) {
+    insert(cend(), std::ranges::begin(items), std::ranges::end(items));
+  }
 
   iterator insert(const_iterator pos, const T& value) { return insert(pos, size_type{1}, value); }
   iterator insert(const_iterator pos, size_type count, const T& value);
-  template <std::input_iterator It>
-  iterator insert(const_iterator pos, It first, It last);
+  template <std::input_iterator It, std::sentinel_for<It> S>
+  iterator insert(const_iterator pos, It first, S last);
   iterator insert(const_iterator pos, std::initializer_list<T> items) {
     return insert(pos, items.begin(), items.end());
+  }
+  template <std::ranges::input_range R>
+    requires std::convertible_to<std::ranges::range_reference_t<R>, T>
+  iterator insert_range(const_iterator pos, R&& items) {
+    return insert(pos, std::ranges::begin(items), std::ranges::end(items));
   }
 
   iterator erase(const_iterator pos) { return erase(pos, pos + 1); }
@@ -245,6 +258,11 @@ class MemVec {
   template <std::input_iterator It>
   void assign(It first, It last);
   void assign(std::initializer_list<T> items) { assign(items.begin(), items.end()); }
+
+  // Exchanges everything, backends included; no element moves.
+  void swap(MemVec& other) noexcept {
+    std::swap(*this, other);  // the move constructor and assignment, all noexcept
+  }
 
   // --- persistence -------------------------------------------------------
   // Makes the header and every element durable (backend sync).
@@ -294,6 +312,7 @@ class MemVec {
     data_ = nullptr;
     size_ = capacity_ = 0;
     writable_ = false;
+    closed_ = true;
     return std::move(backend_);
   }
   // Closes a backend that can report close errors (file backends).
@@ -303,6 +322,7 @@ class MemVec {
     data_ = nullptr;
     size_ = capacity_ = 0;
     writable_ = false;
+    closed_ = true;
     backend_.close();
   }
 
@@ -330,13 +350,23 @@ class MemVec {
 
   void require_writable(const char* what) const {
     if (!writable_) [[unlikely]]
-      throw Error(errc::read_only, std::string("MemVec::") + what + " on a read-only backend");
+      refuse(what);
   }
+  // data_ for a non-const accessor. A closed or moved-from vector (data_
+  // null, size 0) hands out its empty range, as std::vector would.
+  T* mutable_data(const char* what) const {
+    if (!writable_ && data_ != nullptr) [[unlikely]]
+      refuse(what);
+    return data_;
+  }
+  // Throws the true reason a mutation cannot proceed.
+  [[noreturn]] void refuse(const char* what) const;
+  std::string where() const { return detail::backend_where(backend_); }
 
   size_type checked(size_type i) const {
     if (i >= size_)
-      throw Error(errc::out_of_range,
-                  "MemVec::at(" + std::to_string(i) + ") with size " + std::to_string(size_));
+      throw std::out_of_range("MemVec::at(" + std::to_string(i) + ") with size " +
+                              std::to_string(size_) + where());
     return i;
   }
 
@@ -350,8 +380,8 @@ class MemVec {
   // True when [first, last) reads our own storage, which open_gap may move
   // and shift: judged by the address of the first element, so any iterator
   // over lvalues counts (pointers, spans, reverse_iterator, ...).
-  template <class It>
-  bool aliases_storage(It first, It last) const;
+  template <class It, class S>
+  bool aliases_storage(It first, S last) const;
 
   // Makes room for `count` elements at `at`: may grow (and move data()),
   // then shifts the tail up. The length is not published here.
@@ -369,17 +399,7 @@ class MemVec {
   void grow_exact(size_type cap);
 
   // The commit: elements [first, n) are in place; publish length n.
-  void commit(size_type first, size_type n) {
-    if (durability_ == Durability::power_loss) [[unlikely]] {
-      if (n > first) backend_.sync(kSpec.data_offset + first * sizeof(T), (n - first) * sizeof(T));
-      detail::store_word(backend_.data(), header_offset::kLengthWord, n);
-      size_ = n;
-      backend_.sync(0, kHeaderSize);
-      return;
-    }
-    detail::store_word(backend_.data(), header_offset::kLengthWord, n);
-    size_ = n;
-  }
+  void commit(size_type first, size_type n);
 
   B backend_;
   T* data_ = nullptr;
@@ -387,9 +407,11 @@ class MemVec {
   size_type capacity_ = 0;
   Durability durability_ = Durability::process_crash;
   bool writable_ = false;
+  bool closed_ = false;  // moved from, released or closed: nothing to use
   size_type missing_on_open_ = 0;
 };
 
 }  // namespace memvec
 
 #include "memvec/mem_vec_impl.hpp"
+#include "memvec/mem_vec_ops.hpp"

@@ -5,6 +5,59 @@
 namespace memvec {
 
 template <class T, Backend B, std::uint64_t Tag>
+MemVec<T, B, Tag> MemVec<T, B, Tag>::open(B backend, VecOptions options) {
+  MemVec v(std::move(backend), options.durability);
+  const HeaderState st = detail::validate_header(
+      std::span<const std::byte>(std::as_const(v.backend_).data(), v.backend_.size()), kSpec,
+      options.keep_truncated, detail::backend_path(v.backend_));
+  check_alignment(std::as_const(v.backend_).data());
+  v.attach(st.length, st.capacity);
+  v.missing_on_open_ = st.missing;
+  return v;
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+void MemVec<T, B, Tag>::push_back(const T& value) {
+  require_writable("push_back");
+  if (size_ == capacity_) [[unlikely]] {
+    const T copy = value;  // `value` may live in the storage that moves
+    grow_for(size_ + 1);
+    std::memcpy(static_cast<void*>(data_ + size_), &copy, sizeof(T));
+  } else {
+    std::memcpy(static_cast<void*>(data_ + size_), std::addressof(value), sizeof(T));
+  }
+  commit(size_, size_ + 1);
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+template <class... Args>
+T& MemVec<T, B, Tag>::emplace_back(Args&&... args) {
+  require_writable("emplace_back");
+  if (size_ == capacity_) [[unlikely]] {
+    const T made(std::forward<Args>(args)...);
+    grow_for(size_ + 1);
+    std::memcpy(static_cast<void*>(data_ + size_), &made, sizeof(T));
+  } else {
+    ::new (static_cast<void*>(data_ + size_)) T(std::forward<Args>(args)...);
+  }
+  commit(size_, size_ + 1);
+  return data_[size_ - 1];
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+void MemVec<T, B, Tag>::commit(size_type first, size_type n) {
+  if (durability_ == Durability::power_loss) [[unlikely]] {
+    if (n > first) backend_.sync(kSpec.data_offset + first * sizeof(T), (n - first) * sizeof(T));
+    detail::store_word(backend_.data(), header_offset::kLengthWord, n);
+    size_ = n;
+    backend_.sync(0, kHeaderSize);
+    return;
+  }
+  detail::store_word(backend_.data(), header_offset::kLengthWord, n);
+  size_ = n;
+}
+
+template <class T, Backend B, std::uint64_t Tag>
 void MemVec<T, B, Tag>::check_alignment(const std::byte* base) {
   const auto addr = reinterpret_cast<std::uintptr_t>(base);
   if (addr % 8 != 0 || (addr + kSpec.data_offset) % alignof(T) != 0)
@@ -58,22 +111,37 @@ auto MemVec<T, B, Tag>::insert(const_iterator pos, size_type count, const T& val
 }
 
 template <class T, Backend B, std::uint64_t Tag>
-template <std::input_iterator It>
-auto MemVec<T, B, Tag>::insert(const_iterator pos, It first, It last) -> iterator {
+void MemVec<T, B, Tag>::refuse(const char* what) const {
+  const std::string op = std::string("MemVec: ") + what;
+  if (closed_) throw Error(errc::invalid_argument, op + " on a closed or moved-from vector");
+  if constexpr (requires { backend_.is_open(); })
+    if (!backend_.is_open())
+      throw Error(errc::invalid_argument, op + " on a closed or default-constructed backend");
+  const std::string path = detail::backend_path(backend_);
+  throw Error(errc::read_only,
+              op + (path.empty() ? std::string(" on a read-only backend")
+                                 : " on '" + path + "', opened read-only") +
+                  (data_ != nullptr ? " (read it through std::as_const)" : ""));
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+template <std::input_iterator It, std::sentinel_for<It> S>
+auto MemVec<T, B, Tag>::insert(const_iterator pos, It first, S last) -> iterator {
   require_writable("insert");
   const size_type at = index_of(pos);
   if constexpr (std::forward_iterator<It>) {
     if (!aliases_storage(first, last)) {
-      const auto count = static_cast<size_type>(std::distance(first, last));
+      const auto count = static_cast<size_type>(std::ranges::distance(first, last));
       open_gap(at, count);
-      std::copy(first, last, data_ + at);
+      std::ranges::copy(std::move(first), std::move(last), data_ + at);
       commit(at, size_ + count);
       return data_ + at;
     }
   }
   // A single-pass range, or one inside our own storage (which open_gap
   // may move): stage it first.
-  const std::vector<T> staged(first, last);
+  std::vector<T> staged;
+  for (; first != last; ++first) staged.push_back(static_cast<T>(*first));
   return insert(data_ + at, staged.begin(), staged.end());
 }
 
@@ -119,8 +187,8 @@ void MemVec<T, B, Tag>::assign(It first, It last) {
 }
 
 template <class T, Backend B, std::uint64_t Tag>
-template <class It>
-bool MemVec<T, B, Tag>::aliases_storage(It first, It last) const {
+template <class It, class S>
+bool MemVec<T, B, Tag>::aliases_storage(It first, S last) const {
   if (first == last) return false;
   std::uintptr_t p;
   if constexpr (std::contiguous_iterator<It>)
@@ -135,7 +203,9 @@ bool MemVec<T, B, Tag>::aliases_storage(It first, It last) const {
 
 template <class T, Backend B, std::uint64_t Tag>
 void MemVec<T, B, Tag>::open_gap(size_type at, size_type count) {
-  if (count > max_size() - size_) throw Error(errc::capacity_exceeded, "MemVec: max_size()");
+  if (count > max_size() - size_)
+    throw Error(errc::capacity_exceeded, "MemVec" + where() + ": " + std::to_string(count) +
+                                             " more elements exceed max_size()");
   if (size_ + count > capacity_) grow_for(size_ + count);
   std::memmove(static_cast<void*>(data_ + at + count), data_ + at, (size_ - at) * sizeof(T));
 }
@@ -167,7 +237,7 @@ template <class T, Backend B, std::uint64_t Tag>
 void MemVec<T, B, Tag>::grow_exact(size_type cap) {
   if (cap > max_size())
     throw Error(errc::capacity_exceeded,
-                "MemVec: " + std::to_string(cap) + " elements exceed max_size()");
+                "MemVec" + where() + ": " + std::to_string(cap) + " elements exceed max_size()");
   resize_backend(kSpec.data_offset + cap * sizeof(T));  // throws with the vector unchanged
   refresh();
   capacity_ = room();

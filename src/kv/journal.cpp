@@ -73,10 +73,12 @@ void check_generation(std::uint64_t generation, errc code) {
 std::size_t nonzero_end(std::span<const std::byte> bytes) noexcept {
   static constexpr std::byte kZeros[4096] = {};
   std::size_t end = bytes.size();
-  // Whole blocks from the end (memcmp is vectorized), then byte by byte.
+  // Whole blocks from the end (memcmp is vectorized; it outruns a word loop
+  // walking backwards), then words, then at most 7 bytes.
   while (end >= sizeof kZeros &&
          std::memcmp(bytes.data() + end - sizeof kZeros, kZeros, sizeof kZeros) == 0)
     end -= sizeof kZeros;
+  while (end >= 8 && memvec::detail::load_word_raw(bytes.data() + end - 8, 0) == 0) end -= 8;
   while (end > 0 && bytes[end - 1] == std::byte{0}) --end;
   return end;
 }

@@ -160,14 +160,13 @@ class DoubleBufferedKV {
       // B is sized, so no crash leaves B zero-filled with a size beside a
       // blank A: that is two wiped journals, and a new store over them
       // would hide it.
+      // Judged from the headers: a zeroed header over data is as wiped.
       const auto zeroed = [](const FileBackend& f) {
-        const std::span<const std::byte> bytes(f.data(), f.size());
-        return !bytes.empty() && std::all_of(bytes.begin(), bytes.end(),
-                                             [](std::byte x) { return x == std::byte{0}; });
+        return memvec::detail::header_zeroed({f.data(), f.size()});
       };
       if (zeroed(b) && (a.size() == 0 || zeroed(a)))
         throw Error(errc::corrupt_header, "DoubleBufferedKV: " + path_b.string() +
-                                              " is zero-filled beside a blank " +
+                                              " has a zeroed header beside a blank " +
                                               path_a.string() + ": wiped journals, not a "
                                               "new store");
       return DoubleBufferedKV(std::move(a), std::move(b), options,

@@ -293,7 +293,7 @@ class KVJournal {
     // flush of its own (see the durability paragraph above).
     log_.set_durability(Durability::process_crash);
     seed_ = record_seed(meta_.generation, log_.user_word());
-    ReplayResult r = replay(log_bytes(), seed_, indexed ? &index_ : nullptr);
+    ReplayResult r = replay(log_bytes(), seed_, indexed ? &index_ : nullptr);  // const: read-only safe
     indexed_ = indexed;
     valid_end_ = r.valid_end;
     first_type_ = r.first_type;
@@ -348,7 +348,8 @@ class KVJournal {
   // of the free room, and one sync when it found anything.
   void clean_tail() {
     if (!log_.backend().writable())
-      throw Error(errc::read_only, "journal: a write on a read-only backend");
+      throw Error(errc::read_only, "journal" + memvec::detail::backend_where(log_.backend()) +
+                                       ": a write on a read-only backend");
     const std::size_t end =
         valid_end_ + detail::nonzero_end({log_.data() + valid_end_, log_.capacity() - valid_end_});
     if (end > valid_end_) {
@@ -365,7 +366,9 @@ class KVJournal {
     const std::size_t need = log_.size() + bytes;
     const std::size_t limit = detail_max_data();
     if (need > limit)
-      throw Error(errc::capacity_exceeded, "journal: a " + std::to_string(bytes) +
+      throw Error(errc::capacity_exceeded, "journal" +
+                                               memvec::detail::backend_where(log_.backend()) +
+                                               ": a " + std::to_string(bytes) +
                                                "-byte record does not fit (" +
                                                std::to_string(log_.size()) + " of at most " +
                                                std::to_string(limit) + " bytes used)");
