@@ -267,4 +267,29 @@ void FileBackend::sync(std::size_t offset, std::size_t bytes) {
   synced_size_ = size_;
 }
 
+FileBackend::Flush FileBackend::flush_handle() const {
+  if (fd_ < 0) throw Error(errc::invalid_argument, std::string(kWho) + ": flush_handle() of a closed file");
+  const int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) fail(kWho, "dup", path_, errno);
+  return Flush(fd, path_);
+}
+
+FileBackend::Flush::Flush(Flush&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)) {}
+
+FileBackend::Flush& FileBackend::Flush::operator=(Flush&& other) noexcept {
+  if (this != &other) {
+    detail::close_fd_quietly(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+FileBackend::Flush::~Flush() { detail::close_fd_quietly(fd_); }
+
+void FileBackend::Flush::operator()() const {
+  if (fd_ >= 0 && ::fdatasync(fd_) != 0) fail(kWho, "fdatasync", path_, errno);
+}
+
 }  // namespace memvec

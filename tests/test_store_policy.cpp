@@ -150,7 +150,9 @@ TEST_CASE(
   CHECK(standby_size(0, hot) == 8192);
   CHECK(standby_size(1500, hot) == 8192);  // 1500 * 2 / 0.8 fits 8 KiB
   const StoreOptions hot_default{.initial_size = 8192};
-  CHECK(standby_size(1500, hot_default) == 131072);  // 256 + (1500 + 65536) / 0.8 + 1 -> 128 KiB
+  CHECK(standby_size(1500, hot_default) == 8192);  // compaction_room 0 by default: files keep their size
+  const StoreOptions hot_room{.initial_size = 8192, .compaction_room = 65536};
+  CHECK(standby_size(1500, hot_room) == 131072);  // 256 + (1500 + 65536) / 0.8 + 1 -> 128 KiB
   const StoreOptions half{.initial_size = 4096,
                           .max_size = 1 << 20,
                           .high_water_mark_ratio = 0.5,

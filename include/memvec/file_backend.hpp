@@ -13,7 +13,8 @@
 // plus fdatasync when the file's size changed since the last sync. The destructor unmaps and closes
 // without syncing: a process crash loses nothing (the page cache has every
 // byte); for power loss call sync(). close() reports what the destructor
-// cannot. Thread-safety: none; move-only. All syscalls: src/file_backend.cpp.
+// cannot. Thread-safety: none; move-only, except flush_handle()'s Flush,
+// which another thread may run at any time. All syscalls: src/file_backend.cpp.
 #pragma once
 
 #include <cstddef>
@@ -41,6 +42,26 @@ class FileBackend {
   void resize(std::size_t bytes);
   void sync(std::size_t offset, std::size_t bytes);
   bool writable() const noexcept { return writable_; }
+
+  // A whole-file flush another thread may run while this backend is used,
+  // resized, moved or closed: a descriptor of its own (dup), then fdatasync,
+  // which on Linux writes back every page dirtied through any mapping of
+  // the file (msync(MS_SYNC) is the same flush, by range). DoubleBufferedKV
+  // flushes a compaction's journal with it off the writer's thread.
+  class Flush {
+   public:
+    Flush() noexcept = default;
+    Flush(Flush&& other) noexcept;
+    Flush& operator=(Flush&& other) noexcept;
+    ~Flush();
+    void operator()() const;  // throws errc::io_error naming the file
+   private:
+    friend class FileBackend;
+    Flush(int fd, std::filesystem::path path) noexcept : fd_(fd), path_(std::move(path)) {}
+    int fd_ = -1;
+    std::filesystem::path path_;
+  };
+  Flush flush_handle() const;  // throws errc::io_error (dup failed)
 
   bool is_open() const noexcept { return fd_ >= 0; }
   const std::filesystem::path& path() const noexcept { return path_; }

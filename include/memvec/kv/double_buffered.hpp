@@ -38,6 +38,7 @@
 #include <shared_mutex>
 #include <string>
 
+#include "memvec/kv/detail/background_flush.hpp"
 #include "memvec/kv/fair_shared_mutex.hpp"
 #include "memvec/kv/journal.hpp"
 #include "memvec/kv/store_policy.hpp"
@@ -62,7 +63,8 @@ class DoubleBufferedKV {
   struct NewFiles {
     bool created[2] = {false, false};
   };
-  DoubleBufferedKV(B a, B b, StoreOptions options, NewFiles fresh) : options_(options) {
+  DoubleBufferedKV(B a, B b, StoreOptions options, NewFiles fresh)
+      : options_(options), room_(options.compaction_room) {
     validate(options_);
     B backends[2] = {std::move(a), std::move(b)};
     JournalCandidate cand[2];
@@ -200,18 +202,29 @@ class DoubleBufferedKV {
   // Compacts to an empty snapshot: the other journal can never resurface.
   void clear() {
     std::unique_lock lock(mutex_);
-    compact_locked(nullptr, 0);
+    compact_locked(nullptr, 0, Need::asked);
   }
   void compact() {
     std::unique_lock lock(mutex_);
-    compact_locked(&active_journal(), 0);
+    compact_locked(&active_journal(), 0, Need::asked);
   }
   // Makes the current state durable: no later power cut reopens the store
-  // older than this (compactions sync their journal, so one complete,
-  // durable journal always holds at least this state).
+  // older than this (a journal is rewritten only once the journal that
+  // replaced it is durable, so one complete, durable journal always holds
+  // at least this state).
   void sync() {
     std::unique_lock lock(mutex_);
     active_journal().sync();
+    // That was the flush the next switch waits for, unless one still runs.
+    if (flushing_ && flush_.done()) {
+      try {
+        flush_.wait();
+      } catch (const Error&) {
+        // Superseded: the sync above flushed the same file, and succeeded.
+      }
+      flushing_ = false;
+    }
+    if (!flushing_) unflushed_ = false;
   }
 
   // --- reads ----------------------------------------------------------------------
@@ -323,12 +336,12 @@ class DoubleBufferedKV {
     } catch (const Error& e) {
       if (e.code() != errc::capacity_exceeded) throw;
       // Does not fit: compact (growing if the live set needs it), retry once.
-      compact_locked(&active_journal(), active_journal().last_record_bytes());
+      compact_locked(&active_journal(), active_journal().last_record_bytes(), Need::now);
       fn(active_journal());
     }
     if (!active_journal().high_water_mark_triggered()) return;
     try {
-      compact_locked(&active_journal(), 0);
+      compact_locked(&active_journal(), 0, Need::when_flushed);
     } catch (const Error& e) {
       // The write above is committed; a compaction failure is not its
       // failure (the first journal design reported it as one).
@@ -340,8 +353,19 @@ class DoubleBufferedKV {
   // place a compaction or a recycle gets the bytes it rewrites.
   B take_standby();
   // Into the standby: the live set of `live` (nullptr: none, for clear()),
-  // with room for `extra` bytes more.
-  void compact_locked(const Journal* live, std::size_t extra);
+  // with room for `extra` bytes more. Need::when_flushed (the high-water
+  // mark's compaction) is skipped while the active journal's background
+  // flush still runs: writes go on into its free room instead of waiting.
+  // Need::now (a write that does not fit) waits for that flush, and grows
+  // the room later standbys get; Need::asked (compact(), clear()) waits.
+  enum class Need { now, asked, when_flushed };
+  void compact_locked(const Journal* live, std::size_t extra, Need need);
+  // Before the standby is rewritten: the active journal, which replaced it,
+  // must be durable (a power cut inside the rewrite must leave one complete
+  // journal). False when `need` lets the compaction wait for a flush still
+  // running; throws a failed flush's error (and starts it again).
+  bool settle_flush(Need need);
+  void start_flush();
   // The first write after an open that found a damaged standby or a torn
   // compaction formats it as a fresh spare (synced), as a journal zeroes a
   // damaged tail: damage is reported once, and a torn compaction, measured
@@ -359,6 +383,17 @@ class DoubleBufferedKV {
   Recovery recovery_;
   std::optional<Error> last_compaction_error_;
   RecordWriter snapshot_;  // compaction's buffer, kept for its capacity
+  // Durability::process_crash: the active journal holds a compaction not
+  // yet flushed; flush_ flushes it off the writer's thread (file backends),
+  // else settle_flush() syncs it when the standby is next rewritten.
+  bool unflushed_ = false;
+  bool flushing_ = false;  // flush_ runs (or ran) the active journal's flush
+  detail::BackgroundFlush flush_;
+  // Fresh room a standby gets past the live set (StoreOptions::
+  // compaction_room to start): doubled when a compaction had to wait for
+  // the disk, so the files grow instead of thrashing; halved back toward
+  // compaction_room when flushes keep up.
+  std::size_t room_ = 0;
   bool recycle_standby_ = false;  // see recycle_standby()
   bool finish_creation_ = false;  // that recycle finishes a cut creation: its failure fails the write
 };

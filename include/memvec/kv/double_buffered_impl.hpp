@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -19,40 +20,47 @@ B DoubleBufferedKV<B>::take_standby() {
 }
 
 template <Backend B>
-void DoubleBufferedKV<B>::compact_locked(const Journal* live, std::size_t extra) {
+void DoubleBufferedKV<B>::compact_locked(const Journal* live, std::size_t extra, Need need) {
+  if (unflushed_ && !settle_flush(need)) return;
+  // Asked for (compact(), clear()): sized from the live set and
+  // compaction_room alone, room grown for a slow disk forgotten.
+  if (need == Need::asked) room_ = options_.compaction_room;
   const int standby = 1 - active_;
   // Copied once, member by member as the old log holds them (no decode, no
   // encode): its size sizes the standby, its bytes are the snapshot.
   snapshot_.begin(kRecordSnapshot);
   if (live != nullptr)
     live->for_each_member([&](std::uint64_t, std::span<const std::byte> m) { snapshot_.add_encoded(m); });
-  const std::size_t need = snapshot_.size() + 1 + extra;  // + the object's end marker
+  const std::size_t bytes = snapshot_.size() + 1 + extra;  // + the object's end marker
   const std::uint64_t generation = active_journal().generation();
   if (generation >= kMaxGeneration)  // only a crafted file gets here: never wrap to a spare's 0
     throw Error(errc::capacity_exceeded,
                 "DoubleBufferedKV: generation " + std::to_string(generation) + " is the last");
-  const std::size_t want = standby_size(need, options_);
+  StoreOptions sizing = options_;
+  sizing.compaction_room = room_;
+  const std::size_t want = standby_size(bytes, sizing);
   if (want == 0)
     throw Error(errc::capacity_exceeded, "DoubleBufferedKV: the live set needs " +
-                                             std::to_string(need) + " bytes, max_size is " +
+                                             std::to_string(bytes) + " bytes, max_size is " +
                                              std::to_string(options_.max_size));
   // Everything up to the switch happens in the standby: the active journal,
   // and so every committed write, is untouched whatever fails below.
   B backend = take_standby();
   try {
-    resize_best(backend, want, kHeaderSize + need);
+    resize_best(backend, want, kHeaderSize + bytes);
     const std::size_t bytes = backend.size();
     // A failed create hands the backend back: the standby file stays ours.
     Journal next = Journal::create_or_return(backend, journal_options(bytes), generation + 1);
     try {
       // One record: the compaction is complete exactly when it commits.
-      // Synced whatever the durability (LevelDB syncs its compaction output
-      // too): the next compaction rewrites the journal active now, which may
-      // be the only durable one, so the journal taking over must be durable
-      // before that, or a power cut inside that rewrite leaves no complete
-      // journal, and a sync() point, even one made by an earlier process,
-      // would be lost. compaction_room spreads these syncs over many writes.
-      next.commit_snapshot(snapshot_);
+      // The next compaction rewrites the journal active now, which may be
+      // the only durable one, so the journal taking over must be durable
+      // before that (settle_flush), or a power cut inside that rewrite
+      // leaves no complete journal and a sync() point, even one made by an
+      // earlier process, would be lost. Under power_loss it is durable
+      // before it takes over, as every write is; under process_crash it is
+      // flushed off the writer's thread (start_flush below).
+      next.commit_snapshot(snapshot_, options_.durability == Durability::power_loss);
     } catch (...) {
       spare_.emplace(std::move(next).release_backend());
       throw;
@@ -69,19 +77,69 @@ void DoubleBufferedKV<B>::compact_locked(const Journal* live, std::size_t extra)
   const bool empty_first = old.generation() == 1 && old.used_bytes() == 0;
   active_ = standby;
   ++switch_count_;
+  if (options_.durability != Durability::power_loss) start_flush();
   last_compaction_error_.reset();
   recycle_standby_ = finish_creation_ = false;  // the standby was just rewritten
   // An empty generation-1 journal left behind, beside a newer journal later
   // wiped whole, would read as a store whose creation a crash cut: nothing
   // to report. As a generation-0 spare it makes that store refuse to open.
-  // Safe now: the switch is durable.
+  // Safe once the switch is durable (the first compaction of a store only).
   if (empty_first) {
     try {
+      if (unflushed_) settle_flush(Need::asked);
       recycle_standby();
     } catch (const Error&) {
       recycle_standby_ = true;  // the next write tries again
     }
   }
+}
+
+namespace detail {
+// A backend whose file another thread may flush (FileBackend::flush_handle).
+template <class B>
+concept FlushableInBackground = requires(const B& b) { b.flush_handle()(); };
+}  // namespace detail
+
+template <Backend B>
+void DoubleBufferedKV<B>::start_flush() {
+  unflushed_ = true;
+  flushing_ = false;
+  if constexpr (detail::FlushableInBackground<B>) {
+    try {
+      auto flush = std::make_shared<decltype(active_journal().log().backend().flush_handle())>(
+          active_journal().log().backend().flush_handle());
+      flush_.start([flush] { (*flush)(); });
+      flushing_ = true;
+    } catch (const std::exception&) {
+      // No descriptor or no thread: settle_flush() syncs on the writer's
+      // thread instead, as for a backend without a background flush.
+    }
+  }
+}
+
+template <Backend B>
+bool DoubleBufferedKV<B>::settle_flush(Need need) {
+  if (flushing_) {
+    if (!flush_.done()) {
+      if (need == Need::when_flushed) return false;  // keep writing into the free room
+      // Writes outran the disk: wait this once, and give the next standbys
+      // more room, so the files grow instead of thrashing.
+      if (need == Need::now)
+        room_ = std::min(options_.max_size, std::max(2 * room_, options_.initial_size));
+    } else if (need == Need::when_flushed) {
+      room_ = std::max(options_.compaction_room, room_ / 2);  // the disk keeps up
+    }
+    try {
+      flush_.wait();
+    } catch (...) {
+      start_flush();  // the journal is still not durable: flush it again
+      throw;
+    }
+  } else {
+    active_journal().sync();
+  }
+  flushing_ = unflushed_ = false;
+  return true;
 }
 
 template <Backend B>

@@ -396,22 +396,25 @@ class KVJournal {
   // standby from the encoding) and commits it here.
   template <Backend>
   friend class DoubleBufferedKV;
-  // The store's compaction, into a journal create() just made: the snapshot
-  // is made durable before its length is published (then the header is
-  // synced), whatever the durability. So a power cut leaves either nothing
-  // committed or a whole snapshot, and a committed snapshot that fails its
-  // checksum is damage, never a tear: the store tells the two apart by that.
-  void commit_snapshot(RecordWriter& snapshot) {
+  // The store's compaction, into a journal create() just made. `durable`
+  // (Durability::power_loss): the snapshot is made durable before its
+  // length is published, then the header is synced, so a power cut leaves
+  // nothing committed or a whole snapshot. Otherwise nothing is synced here:
+  // the store flushes the whole journal later, off the writer's thread, and
+  // never rewrites the journal this one replaces before that flush is done.
+  void commit_snapshot(RecordWriter& snapshot, bool durable) {
     const std::span<const std::byte> record = snapshot.finish(seed_);
     if (record.size() > log_.capacity() - log_.size()) grow_for(record.size());
     index_.reserve(snapshot.members().size());
-    std::memcpy(log_.data() + log_.size(), record.data(), record.size());
-    log_.sync(log_.size(), record.size());
+    if (durable) {
+      std::memcpy(log_.data() + log_.size(), record.data(), record.size());
+      log_.sync(log_.size(), record.size());
+    }
     first_type_ = static_cast<std::uint8_t>(record[record_offset::kType]);
     const std::size_t at = log_.size();
-    log_.append(record);  // the same bytes: this publishes the length
+    log_.append(record);  // this publishes the length
     valid_end_ = log_.size();
-    log_.sync_through(0);  // the header alone
+    if (durable) log_.sync_through(0);  // the header alone
     index_members(index_, log_bytes(), at, snapshot.members());
   }
 

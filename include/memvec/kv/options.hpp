@@ -28,10 +28,13 @@ struct StoreOptions {
   std::size_t max_size = 1ull << 30;     // bytes a journal may grow to
   double high_water_mark_ratio = 0.8;
   // A compaction leaves room for at least this many bytes of fresh writes
-  // below the high-water mark (within max_size). Every compaction syncs its
-  // new journal once, whatever the durability, so this spreads the cost of
-  // that sync over many writes; 0 sizes the standby from the live set alone.
-  std::size_t compaction_room = 64 * 1024;
+  // below the high-water mark (within max_size); 0 (the default) sizes the
+  // standby from the live set alone, so files keep initial_size while the
+  // disk keeps up. Each compaction's journal is flushed once (off the
+  // writer's thread for files under process_crash): when compactions
+  // outrun those flushes, the store doubles this room for itself, and the
+  // files grow instead of thrashing.
+  std::size_t compaction_room = 0;
   Durability durability = Durability::process_crash;
   // DoubleBufferedKV<FileBackend>::open only: open both files read-only
   // (shared locks; every write throws errc::read_only).
