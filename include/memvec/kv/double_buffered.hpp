@@ -140,6 +140,9 @@ class DoubleBufferedKV {
       }
     }
     report_recovery(cand[standby], failure[standby]);
+    // An earlier process may have switched to this journal and exited
+    // before its flush: the first compaction makes it durable first.
+    unflushed_ = true;
   }
 
  public:
