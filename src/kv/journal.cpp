@@ -2,6 +2,7 @@
 // duplicate handling.
 #include "memvec/kv/journal.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -84,9 +85,19 @@ std::size_t nonzero_end(std::span<const std::byte> bytes) noexcept {
 }
 
 std::uint64_t random_epoch() {
-  std::random_device rd;
-  const std::uint64_t r = (std::uint64_t{rd()} << 32) ^ rd();
-  const std::uint64_t epoch = r & kMaxWordValue;
+  // One std::random_device read per process (it opens the entropy device:
+  // a compaction creates a journal, and hot keys compact thousands of
+  // times a second), then a splitmix64 stream from it: still a different
+  // epoch for every journal created, in every process.
+  static const std::uint64_t base = [] {
+    std::random_device rd;
+    return (std::uint64_t{rd()} << 32) ^ rd();
+  }();
+  static std::atomic<std::uint64_t> counter{0};
+  std::uint64_t z = base + counter.fetch_add(1, std::memory_order_relaxed) * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  const std::uint64_t epoch = (z ^ (z >> 31)) & kMaxWordValue;
   return epoch == 0 ? 1 : epoch;
 }
 

@@ -32,4 +32,37 @@ std::size_t read_trusted_string(const std::byte* p, std::string_view& out) noexc
   return 1 + width + n;
 }
 
+// The codes' table is bonjson.hpp's; the decoder that checked these bytes
+// is bonjson_decode.cpp. Containers nest: count opens against ends.
+std::size_t trusted_value_size(const std::byte* p) noexcept {
+  std::size_t pos = 0;
+  std::size_t depth = 0;
+  do {
+    const auto code = static_cast<std::uint8_t>(p[pos]);
+    if (code == bonjson::kTypeArrayStart || code == bonjson::kTypeObjectStart) {
+      ++depth;
+      ++pos;
+    } else if (code == bonjson::kTypeContainerEnd) {
+      --depth;
+      ++pos;
+    } else if (code == bonjson::kTypeLongString ||
+               (code >= bonjson::kTypeShortString &&
+                code <= bonjson::kTypeShortString + bonjson::kShortStringMaxLength)) {
+      std::string_view s;
+      pos += read_trusted_string(p + pos, s);
+    } else if (code >= bonjson::kTypeUint && code < bonjson::kTypeShortString) {
+      pos += 1 + (code & 7) + 1;  // uint 70..77, sint 78..7f: (code & 7) + 1 bytes
+    } else if (code == bonjson::kTypeBFloat16) {
+      pos += 3;
+    } else if (code == bonjson::kTypeFloat32) {
+      pos += 5;
+    } else if (code == bonjson::kTypeFloat64) {
+      pos += 9;
+    } else {
+      ++pos;  // small ints, null, false, true: the code alone
+    }
+  } while (depth != 0);
+  return pos;
+}
+
 }  // namespace memvec::kv::detail

@@ -73,7 +73,14 @@ bool parse_payload(std::span<const std::byte> p, std::size_t base, std::vector<S
 
 void apply(std::vector<Staged>& staged, const std::byte* log, detail::LogIndex* index) {
   if (index == nullptr) return staged.clear();  // checking only
-  for (const Staged& m : staged) {
+  // A big record (a compaction's snapshot: the whole live set) is staged in
+  // full before it applies, so its parse-time prefetches are long gone:
+  // room for all of it at once, and each slot fetched a few members ahead.
+  constexpr std::size_t kAhead = 8;
+  if (staged.size() > 256) index->reserve(index->size() + staged.size());
+  for (std::size_t i = 0; i < staged.size(); ++i) {
+    if (staged.size() > 256 && i + kAhead < staged.size()) index->prefetch(staged[i + kAhead].hash);
+    const Staged& m = staged[i];
     if (m.erases)
       index->erase(log, m.key, m.hash);
     else
@@ -149,6 +156,14 @@ std::span<const std::byte> RecordWriter::finish(std::uint32_t seed) {
   return buf_;
 }
 
+std::uint8_t first_record_type(std::span<const std::byte> log) noexcept {
+  if (log.size() < kRecordHeaderSize) return 0;
+  const std::uint64_t len = load_le<std::uint32_t>(log.data() + record_offset::kLength);
+  if (len > log.size() - kRecordHeaderSize) return 0;
+  const auto type = static_cast<std::uint8_t>(log[record_offset::kType]);
+  return type == kRecordBatch || type == kRecordSnapshot ? type : 0;
+}
+
 void index_members(detail::LogIndex& index, std::span<const std::byte> log, std::size_t at,
                    std::span<const std::size_t> members) {
   const std::byte* base = log.data();
@@ -167,8 +182,7 @@ void index_members(detail::LogIndex& index, std::span<const std::byte> log, std:
 std::span<const std::byte> member_bytes(std::span<const std::byte> log, std::size_t member) {
   std::string_view key;
   const std::size_t key_bytes = detail::read_trusted_string(log.data() + member, key);
-  Value scratch;  // a scalar or a small container: the live set's own size
-  const std::size_t value_bytes = bonjson::decode_prefix(log.subspan(member + key_bytes), scratch);
+  const std::size_t value_bytes = detail::trusted_value_size(log.data() + member + key_bytes);
   return log.subspan(member, key_bytes + value_bytes);
 }
 

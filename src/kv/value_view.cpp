@@ -48,7 +48,7 @@ std::string_view ValueView::as_string() const {
 
 std::span<const std::byte> ValueView::encoded() const {
   if (bytes_.empty()) return bytes_;
-  Value scratch;
+  Value scratch;  // decoded, so bytes a caller gave are checked, never overrun
   return bytes_.first(bonjson::decode_prefix(bytes_, scratch));
 }
 

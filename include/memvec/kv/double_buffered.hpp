@@ -32,6 +32,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -104,6 +105,14 @@ class DoubleBufferedKV {
       }
     }
     active_ = choose_active(cand[0], cand[1]);
+    if (active_ >= 0 && !journals_[active_]->indexed_) {
+      // The older journal takes over (the newer one is not complete): read
+      // it whole now, and choose again by what its replay found.
+      journals_[active_]->build_index();
+      const Journal& j = *journals_[active_];
+      cand[active_].complete = j.generation() == 1 || j.starts_with_snapshot();
+      active_ = choose_active(cand[0], cand[1]);
+    }
     if (active_ < 0) {
       if (failure[0] || failure[1]) throw failure[0] ? *failure[0] : *failure[1];
       if (journals_[0] || journals_[1])
@@ -118,7 +127,6 @@ class DoubleBufferedKV {
       journals_[1].emplace(create_journal(std::move(backends[1]), 0));
       journals_[1]->sync();
     }
-    active_journal().build_index();  // a no-op unless the older journal took over
     const int standby = 1 - active_;
     if (!journals_[standby]) spare_.emplace(std::move(backends[standby]));
     // A blank standby beside a journal that holds records or has been
@@ -397,6 +405,10 @@ class DoubleBufferedKV {
   // the disk, so the files grow instead of thrashing; halved back toward
   // compaction_room when flushes keep up.
   std::size_t room_ = 0;
+  std::uint32_t kept_up_ = 0;  // compactions in a row that found the flush done
+  static constexpr std::uint32_t kKeptUpToShrink = 16;
+  static constexpr std::chrono::microseconds kSlowFlush{1000};
+  std::chrono::steady_clock::time_point switched_at_;  // the last switch's flush began
   bool recycle_standby_ = false;  // see recycle_standby()
   bool finish_creation_ = false;  // that recycle finishes a cut creation: its failure fails the write
 };

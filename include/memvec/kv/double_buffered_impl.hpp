@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <utility>
@@ -77,7 +78,10 @@ void DoubleBufferedKV<B>::compact_locked(const Journal* live, std::size_t extra,
   const bool empty_first = old.generation() == 1 && old.used_bytes() == 0;
   active_ = standby;
   ++switch_count_;
-  if (options_.durability != Durability::power_loss) start_flush();
+  if (options_.durability != Durability::power_loss) {
+    switched_at_ = std::chrono::steady_clock::now();
+    start_flush();
+  }
   last_compaction_error_.reset();
   recycle_standby_ = finish_creation_ = false;  // the standby was just rewritten
   // An empty generation-1 journal left behind, beside a newer journal later
@@ -120,20 +124,30 @@ void DoubleBufferedKV<B>::start_flush() {
 template <Backend B>
 bool DoubleBufferedKV<B>::settle_flush(Need need) {
   if (flushing_) {
-    if (!flush_.done()) {
-      if (need == Need::when_flushed) return false;  // keep writing into the free room
-      // Writes outran the disk: wait this once, and give the next standbys
-      // more room, so the files grow instead of thrashing.
-      if (need == Need::now)
-        room_ = std::min(options_.max_size, std::max(2 * room_, options_.initial_size));
-    } else if (need == Need::when_flushed) {
-      room_ = std::max(options_.compaction_room, room_ / 2);  // the disk keeps up
-    }
+    const bool running = !flush_.done();
+    if (running && need == Need::when_flushed) return false;  // keep writing into the free room
+    const auto t0 = std::chrono::steady_clock::now();
     try {
       flush_.wait();
     } catch (...) {
       start_flush();  // the journal is still not durable: flush it again
       throw;
+    }
+    if (running && need == Need::now) {
+      // A write had to wait for the disk. When the wait is a real disk's
+      // (not a thread's wake-up) and took more than a fifth of the time
+      // since the switch, compactions outrun the disk: the next standbys
+      // get more room, so the files grow instead of thrashing.
+      const auto now = std::chrono::steady_clock::now();
+      if (now - t0 > kSlowFlush && 4 * (now - t0) > t0 - switched_at_) {
+        room_ = std::min(options_.max_size, std::max(2 * room_, options_.initial_size));
+        kept_up_ = 0;
+      }
+    } else if (!running && need == Need::when_flushed && ++kept_up_ == kKeptUpToShrink) {
+      // The disk has kept up for a while: give the room back, slowly (a
+      // room that flips each compaction would resize the files each time).
+      room_ = std::max(options_.compaction_room, room_ / 2);
+      kept_up_ = 0;
     }
   } else {
     active_journal().sync();

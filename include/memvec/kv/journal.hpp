@@ -267,8 +267,9 @@ class KVJournal {
   }
 
  private:
-  // `indexed` false: the log is checked and reported on, but not indexed
-  // until build_index() (the store's standby, which it never reads).
+  // `indexed` false: only the header and the first record's frame are read
+  // (starts_with_snapshot() by the frame alone), until build_index(): the
+  // store's older journal, which it never reads unless it must take over.
   static KVJournal open(B backend, JournalOptions options, bool indexed) {
     detail::ratio_ppm(options.high_water_mark_ratio, "high_water_mark_ratio");
     // A log that lost its tail to a power cut (the length word reached the
@@ -278,9 +279,9 @@ class KVJournal {
     const JournalMeta meta = detail::decode_meta(log.user_area());
     return KVJournal(std::move(log), options, meta, indexed);
   }
+  // Replays an unindexed journal now (the store's older journal taking over).
   void build_index() {
-    if (!indexed_) (void)replay(log_bytes(), seed_, index_);
-    indexed_ = true;
+    if (!indexed_) load();
   }
 
   KVJournal(Log log, const JournalOptions& options, const JournalMeta& meta, bool indexed = true)
@@ -293,8 +294,16 @@ class KVJournal {
     // flush of its own (see the durability paragraph above).
     log_.set_durability(Durability::process_crash);
     seed_ = record_seed(meta_.generation, log_.user_word());
-    ReplayResult r = replay(log_bytes(), seed_, indexed ? &index_ : nullptr);  // const: read-only safe
-    indexed_ = indexed;
+    if (indexed)
+      load();
+    else
+      first_type_ = first_record_type(log_bytes());  // by its frame: see build_index()
+  }
+
+  // The replay: the index, the valid prefix, what was dropped.
+  void load() {
+    ReplayResult r = replay(log_bytes(), seed_, index_);  // const bytes: read-only safe
+    indexed_ = true;
     valid_end_ = r.valid_end;
     first_type_ = r.first_type;
     recovery_ = std::move(r.recovery);
@@ -429,7 +438,7 @@ class KVJournal {
   std::uint32_t seed_ = 0;
   std::size_t valid_end_ = 0;
   bool tail_clean_ = false;  // see clean_tail(); true once done, or after create()
-  bool indexed_ = true;      // see open(backend, options, indexed)
+  bool indexed_ = false;     // see open(backend, options, indexed)
   bool synced_ = true;       // see clear(): contents a sync() may have promised
   std::uint8_t first_type_ = 0;
 };

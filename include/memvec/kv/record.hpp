@@ -96,6 +96,13 @@ ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, detail::
 // store checks its standby journal this way; its index is never used).
 ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, detail::LogIndex* index);
 
+// The type of the log's first record by its frame alone (a length within
+// the log, a known type), else 0: neither checksum nor payload is read, so
+// a store's older journal, whose first record is a snapshot of the whole
+// live set, costs its header page at open (replay() checks it in full if
+// that journal must take over).
+std::uint8_t first_record_type(std::span<const std::byte> log) noexcept;
+
 // Points `index` at the members of the record that starts at log offset
 // `at`, `members` being their offsets in it (RecordWriter::members()): a
 // member whose value is null erases its key.

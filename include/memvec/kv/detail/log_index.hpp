@@ -25,6 +25,9 @@ namespace memvec::kv::detail {
 // The string that starts at p, already validated: its bytes in `out`;
 // returns the encoded length (code, length field, bytes).
 std::size_t read_trusted_string(const std::byte* p, std::string_view& out) noexcept;
+// The encoded size of the value that starts at p, already validated: a walk
+// of its codes and lengths, nothing decoded or allocated.
+std::size_t trusted_value_size(const std::byte* p) noexcept;
 
 class LogIndex {
   static std::size_t offset(std::uint64_t word) noexcept { return static_cast<std::size_t>(word - 1); }
