@@ -19,7 +19,7 @@ int main() try {
     auto store = DoubleBufferedMemMappedKV::open("a.kv", "b.kv");
     std::jthread writer([&] { for (int i = 1; i <= 1000; ++i) store.set("hot", i); });
     std::jthread reader([&] { while (store.get("hot") != Value(1000)) std::this_thread::yield(); });
-    store.compact();  // live set -> standby, synced, then the switch (writes do it at 80% usage)
+    store.compact();  // live set -> standby, then the switch (writes do it at 80% usage)
     // tour:end
     writer.join();
     reader.join();

@@ -5,22 +5,28 @@
 // into the standby and the roles swap; a write that does not fit compacts
 // first and retries. Switch protocol (store_policy.hpp): the standby is
 // rewritten with generation = active + 1, starting with one snapshot record
-// of the live set, synced (whatever the durability option), and only then
-// becomes active; the old journal is untouched until the next switch.
-// Reopen takes the newest complete generation — never wall-clock time.
-// clear() is a compaction to an empty snapshot, so no restart can bring a
-// cleared or deleted key back from the other journal.
+// of the live set (copied from the old log as it lies: nothing decoded), and
+// becomes active once that record commits; a journal is rewritten only
+// after the one that replaced it is durable. Under process_crash the switch
+// syncs nothing: the new journal is flushed off the writer's thread (file
+// backends) or just before the old one is rewritten (docs/DURABILITY.md).
+// Reopen takes the newest complete generation — never wall-clock time — and
+// indexes only it. clear() is a compaction to an empty snapshot, so no
+// restart can bring a cleared or deleted key back from the other journal.
 //
 // Sizing: the standby's high-water mark leaves room for as many fresh bytes
 // as the live set takes, and for at least StoreOptions::compaction_room (a
-// power of two within [initial_size, max_size]), so a small hot set does not
-// compact every few writes, and a shrinking live set shrinks the files back. A write whose live set cannot fit even at max_size throws
-// errc::capacity_exceeded, nothing lost, the store still usable.
+// power of two within [initial_size, max_size]); when writes outrun the
+// flushes the store widens that room itself (files grow instead of
+// thrashing) and narrows it again once the disk keeps up, and a shrinking
+// live set shrinks the files back. A write whose live set cannot fit even
+// at max_size throws errc::capacity_exceeded, nothing lost, the store still
+// usable.
 //
 // Threads: safe to share. Readers (get, contains, size, as_hashmap, ...) run
 // concurrently; writers are serialized; a fair lock lets neither starve the
-// other. find() returns a pointer that a concurrent write may invalidate: use
-// it only while no other thread writes (get() copies). Processes: the file
+// other. find() returns a view into the mapped log that any write may
+// invalidate: use it only while no other thread writes (get() copies). Processes: the file
 // backend's lock makes a second writer fail with errc::locked; read_only
 // opens see a consistent snapshot (writers are excluded meanwhile).
 //

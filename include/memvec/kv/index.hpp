@@ -45,6 +45,11 @@ class Index {
   static std::pair<const std::string, Value>* node(std::uint64_t word) noexcept {
     return reinterpret_cast<std::pair<const std::string, Value>*>(static_cast<std::uintptr_t>(word));
   }
+  // Whether a slot's node holds `key`.
+  struct KeyIs {
+    std::string_view key;
+    bool operator()(std::uint64_t w) const noexcept { return node(w)->first == key; }
+  };
 
   template <bool Const>
   class Iter {
@@ -168,9 +173,7 @@ class Index {
   static std::uint64_t word(value_type* n) noexcept {
     return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(n));
   }
-  static auto matches(std::string_view key) noexcept {
-    return [key](std::uint64_t w) { return node(w)->first == key; };
-  }
+  static KeyIs matches(std::string_view key) noexcept { return {key}; }
   std::size_t find_slot(std::string_view key, std::uint64_t h) const noexcept {
     return table_.find(h, matches(key));
   }

@@ -4,8 +4,9 @@
 //
 // Switch protocol, in one sentence: the standby journal is rewritten with
 // generation = active generation + 1 whose first record is a snapshot of the
-// live set, synced before and after its length is published, and only then
-// becomes active; on reopen the newest complete generation wins.
+// live set and becomes active once that record commits; a journal is
+// rewritten only after the one that replaced it is durable; on reopen the
+// newest complete generation wins.
 #pragma once
 
 #include <cstddef>
@@ -28,9 +29,11 @@ struct JournalCandidate {
 
 // Whether a newer journal that is not complete is a compaction a crash tore
 // (no loss: it was to be a copy of the older journal) rather than damage: a
-// compaction syncs its snapshot before it publishes the log's length
-// (KVJournal::commit_snapshot), so a torn one has nothing committed, and
-// committed bytes that are not a valid snapshot were damaged since.
+// process crash tears a compaction before its length is published, and under
+// power_loss its snapshot is synced before that (KVJournal::commit_snapshot),
+// so a torn one has nothing committed. Committed bytes that are not a valid
+// snapshot were damaged since, or (process_crash) lost to a power cut before
+// the compaction's flush: either way the writes made there are reported lost.
 bool torn_compaction(std::uint64_t committed) noexcept;
 
 // 0 for A, 1 for B, -1 when neither can be active. Generation order only:
