@@ -25,7 +25,8 @@
 //
 // Threads: safe to share. Readers (get, contains, size, as_hashmap, ...) run
 // concurrently; writers are serialized; a fair lock lets neither starve the
-// other. find() returns a view into the mapped log that any write may
+// other, and a compaction holds readers out only for its switch (it copies
+// the live set while they read). find() returns a view into the mapped log that any write may
 // invalidate: use it only while no other thread writes (get() copies). Processes: the file
 // backend's lock makes a second writer fail with errc::locked; read_only
 // opens see a consistent snapshot (writers are excluded meanwhile).
@@ -218,11 +219,11 @@ class DoubleBufferedKV {
   }
   // Compacts to an empty snapshot: the other journal can never resurface.
   void clear() {
-    std::unique_lock lock(mutex_);
+    std::lock_guard writing(writer_);
     compact_locked(nullptr, 0, Need::asked);
   }
   void compact() {
-    std::unique_lock lock(mutex_);
+    std::lock_guard writing(writer_);
     compact_locked(&active_journal(), 0, Need::asked);
   }
   // Makes the current state durable: no later power cut reopens the store
@@ -230,7 +231,8 @@ class DoubleBufferedKV {
   // replaced it is durable, so one complete, durable journal always holds
   // at least this state).
   void sync() {
-    std::unique_lock lock(mutex_);
+    // Readers go on: a flush changes no byte they read.
+    std::lock_guard writing(writer_);
     active_journal().sync();
     // That was the flush the next switch waits for, unless one still runs.
     if (flushing_ && flush_.done()) {
@@ -335,6 +337,7 @@ class DoubleBufferedKV {
 
   template <class Fn>
   void write(Fn&& fn) {
+    std::lock_guard writing(writer_);
     std::unique_lock lock(mutex_);
     if (recycle_standby_) [[unlikely]] {
       try {
@@ -353,15 +356,20 @@ class DoubleBufferedKV {
     } catch (const Error& e) {
       if (e.code() != errc::capacity_exceeded) throw;
       // Does not fit: compact (growing if the live set needs it), retry once.
-      compact_locked(&active_journal(), active_journal().last_record_bytes(), Need::now);
+      const std::size_t extra = active_journal().last_record_bytes();
+      lock.unlock();  // readers go on while the standby is written
+      compact_locked(&active_journal(), extra, Need::now);
+      lock.lock();
       fn(active_journal());
     }
     if (!active_journal().high_water_mark_triggered()) return;
+    lock.unlock();
     try {
       compact_locked(&active_journal(), 0, Need::when_flushed);
     } catch (const Error& e) {
       // The write above is committed; a compaction failure is not its
       // failure (the first journal design reported it as one).
+      lock.lock();
       last_compaction_error_ = e;
     }
   }
@@ -370,7 +378,10 @@ class DoubleBufferedKV {
   // place a compaction or a recycle gets the bytes it rewrites.
   B take_standby();
   // Into the standby: the live set of `live` (nullptr: none, for clear()),
-  // with room for `extra` bytes more. Need::when_flushed (the high-water
+  // with room for `extra` bytes more. Called with writer_ held and mutex_
+  // not: readers read the active journal while the live set is copied
+  // into the standby, which no reader touches; the switch itself takes
+  // mutex_ exclusively, for a few stores. Need::when_flushed (the high-water
   // mark's compaction) is skipped while the active journal's background
   // flush still runs: writes go on into its free room instead of waiting.
   // Need::now (a write that does not fit) waits for that flush, and grows
@@ -391,6 +402,11 @@ class DoubleBufferedKV {
   void recycle_standby();
   void report_recovery(const JournalCandidate& standby, const std::optional<Error>& failure);
 
+  // Lock order: writer_, then mutex_. writer_ serializes writers (and
+  // everything only writers touch: the standby, the flush state); mutex_
+  // is exclusive only while a write changes the active journal or a
+  // compaction switches, so readers are never held out for a compaction.
+  std::mutex writer_;
   mutable FairSharedMutex mutex_;
   StoreOptions options_;
   std::optional<Journal> journals_[2];

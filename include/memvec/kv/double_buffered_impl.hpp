@@ -76,13 +76,15 @@ void DoubleBufferedKV<B>::compact_locked(const Journal* live, std::size_t extra,
   // it is recycled.
   Journal& old = *journals_[active_];
   const bool empty_first = old.generation() == 1 && old.used_bytes() == 0;
+  std::unique_lock switching(mutex_);  // readers out: the active journal changes
   active_ = standby;
   ++switch_count_;
+  last_compaction_error_.reset();  // readers ask for it
+  switching.unlock();
   if (options_.durability != Durability::power_loss) {
     switched_at_ = std::chrono::steady_clock::now();
     start_flush();
   }
-  last_compaction_error_.reset();
   recycle_standby_ = finish_creation_ = false;  // the standby was just rewritten
   // An empty generation-1 journal left behind, beside a newer journal later
   // wiped whole, would read as a store whose creation a crash cut: nothing
