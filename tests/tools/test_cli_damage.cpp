@@ -6,7 +6,10 @@
 // (get, keys, export) are refused, saying what opening dropped, until
 // --allow-damaged, which answers from what opening keeps with a warning. The damage is made with the test helpers' flip_byte and
 // truncate_to on files the library wrote.
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <fstream>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <memvec/crc32c.hpp>
@@ -325,4 +328,42 @@ TEST_CASE("cli: get, keys and export on a damaged journal report the damage and 
   CHECK(contains(r.err, "warning: "));
   CHECK(std::filesystem::exists(out));
   CHECK(test::digest(j) == before);  // reading wrote nothing
+}
+
+TEST_CASE("memvec-kv: a FIFO is refused at once by every reading command, never opened", "[cli]") {
+  // Opening a FIFO for reading blocks until a writer comes: the tool hung
+  // on `info` and every other command. Nothing writes this one.
+  test::TempDir dir;
+  const auto fifo = dir.path() / "pipe";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"info", fifo.string()},
+                                             {"get", fifo.string(), "k"},
+                                             {"keys", fifo.string()},
+                                             {"dump", fifo.string()},
+                                             {"verify", fifo.string()}}) {
+    INFO(args[0]);
+    const cli::Result r = cli::run(args);
+    CHECK(r.code != 0);
+    CHECK(r.err.find("not a regular file") != std::string::npos);
+  }
+}
+
+TEST_CASE("memvec-kv: info tells a zero-filled file from one whose zeroed header hides data",
+          "[cli]") {
+  // Read in blocks, a word at a time: the whole file is read (nothing else
+  // says where data ends), and data far past the header is found.
+  test::TempDir dir;
+  const auto blank = dir.path() / "blank";
+  const auto wiped = dir.path() / "wiped";
+  {
+    std::ofstream(blank, std::ios::binary) << std::string(3 << 20, '\0');
+    std::string bytes(3 << 20, '\0');
+    bytes[(3 << 20) - 5] = 'x';
+    std::ofstream(wiped, std::ios::binary) << bytes;
+  }
+  const cli::Result b = cli::run({"info", blank.string()});
+  CHECK(b.err.find("a blank file") != std::string::npos);
+  const cli::Result w = cli::run({"info", wiped.string()});
+  CHECK(w.err.find("zeroed while data follows") != std::string::npos);
+  CHECK(w.code != 0);
 }
