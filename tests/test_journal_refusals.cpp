@@ -381,6 +381,13 @@ TEST_CASE(
     CHECK(error_of(c.call) == c.code);
     CHECK(test::digest(c.file) == d);
   }
+  // The journal's own refusals name the file too, as MemVec's do.
+  try {
+    open_file(future)();
+    FAIL("a newer journal format opened");
+  } catch (const memvec::Error& e) {
+    CHECK(std::string(e.what()).find(future.string()) != std::string::npos);
+  }
   // Held open by a writer: the second one is refused.
   auto writer = J::open(FileBackend::open(ok_file));
   CHECK(error_of(open_file(ok_file)) == errc::locked);

@@ -50,24 +50,24 @@ std::array<std::byte, 24> encode_meta(const JournalMeta& meta) {
   return a;
 }
 
-JournalMeta decode_meta(std::span<const std::byte> area) {
+JournalMeta decode_meta(std::span<const std::byte> area, const std::string& where) {
   JournalMeta m;
   std::memcpy(&m.format_version, area.data() + kMetaVersion, 2);
   std::memcpy(&m.generation, area.data() + kMetaGeneration, 8);
   std::memcpy(&m.created_unix_ns, area.data() + kMetaCreated, 8);
   if (m.format_version != kJournalFormatVersion)
     throw Error(errc::version_mismatch,
-                "journal: format version " + std::to_string(m.format_version) +
+                "journal" + where + ": format version " + std::to_string(m.format_version) +
                     ", this build reads " + std::to_string(kJournalFormatVersion));
   // A header whose checksum holds but whose generation is past the largest
   // was crafted or written by something else: not a file to open.
-  check_generation(m.generation, errc::corrupt_header);
+  check_generation(m.generation, errc::corrupt_header, where);
   return m;
 }
 
-void check_generation(std::uint64_t generation, errc code) {
+void check_generation(std::uint64_t generation, errc code, const std::string& where) {
   if (generation > kMaxGeneration)
-    throw Error(code, "journal: generation " + std::to_string(generation) +
+    throw Error(code, "journal" + where + ": generation " + std::to_string(generation) +
                           " is past the largest, " + std::to_string(kMaxGeneration));
 }
 

@@ -75,10 +75,12 @@ namespace detail {
 std::vector<bool> superseded(std::span<const std::pair<std::string, Value>> items);
 std::array<std::byte, 24> encode_meta(const JournalMeta& meta);
 // Throws errc::version_mismatch for a journal format this build does not read.
-JournalMeta decode_meta(std::span<const std::byte> user_area);
+// `where`: " 'path'" of the file, for the messages (memvec::detail::backend_where).
+JournalMeta decode_meta(std::span<const std::byte> user_area, const std::string& where = {});
 // Throws `code` (invalid_argument for create(), corrupt_header for a header
 // read) past kMaxGeneration.
-void check_generation(std::uint64_t generation, errc code = errc::invalid_argument);
+void check_generation(std::uint64_t generation, errc code = errc::invalid_argument,
+                      const std::string& where = {});
 std::uint64_t now_unix_ns() noexcept;
 // A random 48-bit epoch (std::random_device), never 0.
 std::uint64_t random_epoch();
@@ -131,7 +133,8 @@ class KVJournal {
   static JournalMeta validate(const B& backend) {
     Log::validate(backend, true);
     return detail::decode_meta(
-        std::span<const std::byte>(backend.data() + header_offset::kUserArea, kUserAreaSize));
+        std::span<const std::byte>(backend.data() + header_offset::kUserArea, kUserAreaSize),
+        memvec::detail::backend_where(backend));
   }
   static KVJournal open_or_create(B backend, JournalOptions options = {}) {
     if (memvec::detail::is_blank({std::as_const(backend).data(), backend.size()}))
@@ -276,7 +279,8 @@ class KVJournal {
     // disk, the file's new size did not) still holds a valid prefix: keep
     // it and report the rest, as for any damage inside the committed log.
     Log log = Log::open(std::move(backend), {Durability::process_crash, {}, true});
-    const JournalMeta meta = detail::decode_meta(log.user_area());
+    const JournalMeta meta =
+        detail::decode_meta(log.user_area(), memvec::detail::backend_where(log.backend()));
     return KVJournal(std::move(log), options, meta, indexed);
   }
   // Replays an unindexed journal now (the store's older journal taking over).
