@@ -1,9 +1,9 @@
 // bench_kv: the KV journal against LMDB, LevelDB and SQLite, side by side in
-// one run (DESIGN.md §4).
+// one run (goals: docs/BENCHMARKS.md).
 //
 //   bench_kv              quick mode: 20,000 keys, 200,000 replay records,
 //                         200 durable writes, 3 repetitions
-//   bench_kv --full       (or MEMVEC_BENCH_FULL=1) the DESIGN.md §4 sizes:
+//   bench_kv --full       (or MEMVEC_BENCH_FULL=1) the goal sizes:
 //                         100,000 keys, 1,000,000 replay records, 2,000
 //                         durable writes, 5 repetitions
 //   MEMVEC_BENCH_KEYS / MEMVEC_BENCH_REPLAY / MEMVEC_BENCH_DURABLE override the
@@ -27,8 +27,8 @@
 // bytes ("key:" + 10 digits), written in a shuffled order (fixed seed).
 // memvec starts from an empty file and grows by doubling inside the timed
 // region; LMDB's map size is set up front. Timing and repetitions:
-// bench_common.hpp. benchmarks/run.sh prints the ratios DESIGN.md §4 sets
-// goals for. durable_set needs a real disk under $TMPDIR (or /tmp): on tmpfs
+// bench_common.hpp. benchmarks/run.sh prints the goal ratios
+// (docs/BENCHMARKS.md). durable_set needs a real disk under $TMPDIR (or /tmp): on tmpfs
 // an fsync costs nothing.
 #include <algorithm>
 #include <cstdint>

@@ -1,9 +1,9 @@
 // bench_mem_vec: MemVec push_back against std::vector and Boost.Interprocess,
-// and the reopen time of a large MemVec file (DESIGN.md §4).
+// and the reopen time of a large MemVec file (docs/BENCHMARKS.md).
 //
 //   bench_mem_vec            quick mode: N = 5,000,000 pushes, 128 MiB reopen file
 //   bench_mem_vec --full     (or MEMVEC_BENCH_FULL=1) N = 50,000,000, 1 GiB file,
-//                            the sizes of DESIGN.md §4
+//                            the goal sizes
 //   MEMVEC_BENCH_N=...       overrides N; every --benchmark_* flag works as usual
 //
 // Every push_back benchmark appends N uint64_t to an empty container with no
@@ -15,7 +15,7 @@
 // (on a VM that returns free memory to its host, the first iteration of a
 // benchmark can pay several times more for first-touch page faults; the
 // median over repetitions filters that out).
-// benchmarks/run.sh prints the ratios DESIGN.md §4 sets goals for.
+// benchmarks/run.sh prints the goal ratios.
 //
 // Temporary files go to std::filesystem::temp_directory_path() ($TMPDIR or
 // /tmp) under unique names (pid + counter) and are removed after each use.

@@ -6,7 +6,7 @@
 // compactions cost on the distinct-key workloads bench_kv measures.
 //
 //   bench_store           quick mode: 20,000 keys, 3 repetitions
-//   bench_store --full    (or MEMVEC_BENCH_FULL=1) the DESIGN.md §4 sizes:
+//   bench_store --full    (or MEMVEC_BENCH_FULL=1) the goal sizes:
 //                         100,000 keys, 5 repetitions
 //   MEMVEC_BENCH_KEYS overrides the key count, MEMVEC_BENCH_HOT_KEYS and
 //   MEMVEC_BENCH_HOT_SETS the hot workload (100 keys, 100,000 sets in both

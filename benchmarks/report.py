@@ -313,7 +313,7 @@ def main():
             w(f"- `{path}`: `{name}`: {message}")
         w("")
 
-    w("## Goals (DESIGN.md §4)\n")
+    w("## Goals\n")
     w("The ratios `benchmarks/run.sh` prints, from the tables below.\n")
     for s in GOAL_SUITES:
         heading, rows = results.ratios(s, main_runs[s])

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The benchmark report in one command: installs what it needs (Debian 12, apt:
 # scripts/deps.sh plus gnuplot-nox), builds and runs the benchmark suites with
-# benchmarks/run.sh (mem_vec, kv, store: the medians and DESIGN.md §4 ratios;
+# benchmarks/run.sh (mem_vec, kv, store: the medians and goal ratios;
 # store_engine: issue 11's table, the report's "Store engine" section),
 # then a size sweep of the workloads that scale with data size, and writes
 # docs/BENCHMARKS.md (machine, versions, tables) with PNG plots of throughput
@@ -13,7 +13,7 @@
 #     push_back N        10k 100k 1M, and run.sh's 5M
 #     set/get keys       1k 5k 100k, and run.sh's 20k (replay records: 10x keys)
 #     hot-key sets       10k 1M, and run.sh's 100k
-#   --full (or MEMVEC_BENCH_FULL=1): run.sh --full (the DESIGN.md §4 sizes),
+#   --full (or MEMVEC_BENCH_FULL=1): run.sh --full (the goal sizes),
 #   and the sweep at 10k 100k 1M 10M / 50M pushes, 1k 10k 1M / 100k keys,
 #   10k 1M / 100k hot-key sets (5 repetitions of at least 0.1 s; run.sh: 0.5 s).
 #   It takes an hour or more.

@@ -1,5 +1,5 @@
 """Reads the Google Benchmark JSON of memvec's benchmark binaries: the median
-time and items/s of every benchmark family, and the DESIGN.md §4 ratios.
+time and items/s of every benchmark family, and the goal ratios.
 
     python3 benchmarks/results.py SUITE FILE.json   prints the medians and ratios
                                                     (what benchmarks/run.sh shows)
@@ -89,7 +89,7 @@ def si(x):
     return f"{x:8.1f}  "
 
 
-# --- the DESIGN.md §4 ratios ---------------------------------------------------
+# --- the goal ratios ---------------------------------------------------
 # Per suite: (heading, rows); a row is (kind, a, b, label, goal):
 #   "time"  median time of a / of b, goal: at most
 #   "rate"  median items/s of a / of b, goal: at least
@@ -111,7 +111,7 @@ def _kv_goals(store, who):
 
 
 RATIOS = {
-    "mem_vec": ("ratios of median times (DESIGN.md §4)", [
+    "mem_vec": ("ratios of median times (goals)", [
         ("time", "push_back/MemVec<AnonBackend>", "push_back/std::vector", "anon / std::vector", 1.0),
         ("time", "push_back/MemVec<FileBackend>", "push_back/MemVec<AnonBackend>", "file / anon", 1.5),
         ("time", "push_back/MemVec<FileBackend>", "push_back/std::vector", "file / std::vector", None),
@@ -120,7 +120,7 @@ RATIOS = {
         ("time", "push_back/boost::interprocess::vector", "push_back/MemVec<FileBackend>",
          "boost::interprocess / file", None),
     ]),
-    "kv": ("ratios of median items/s (DESIGN.md §4; memvec = KVJournal<FileBackend>)", [
+    "kv": ("ratios of median items/s (goals; memvec = KVJournal<FileBackend>)", [
         *_kv_goals("memvec_file", "memvec"),
         ("abs", "replay/memvec_file/distinct_keys", None, "replay, every record a new key", 10e6),
         ("abs", "replay/memvec_file/hot_keys", None, "replay, records over the set/get key count",

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds the benchmarks (Release, CMake) into build-bench/, runs them, then
-# prints the medians and the DESIGN.md §4 ratios (benchmarks/results.py):
+# prints the medians and the goal ratios (benchmarks/results.py):
 #   bench_mem_vec (push_back, ratios of median times):
 #     MemVec<AnonBackend> / std::vector       goal <= 1.0
 #     MemVec<FileBackend> / MemVec<Anon>      goal <= 1.5
@@ -27,7 +27,7 @@
 #     against XXH3 per input size.
 #
 # usage: benchmarks/run.sh [--full] [--benchmark_* flags...]
-#   --full (or MEMVEC_BENCH_FULL=1): the DESIGN.md §4 sizes (50M pushes and a
+#   --full (or MEMVEC_BENCH_FULL=1): the goal sizes (50M pushes and a
 #   1 GiB reopen file; 100k keys, 1M replay records, 2k durable writes); the
 #   default quick mode uses 5M / 128 MiB and 20k / 200k / 200. The store
 #   engine suite: --full, issue 11's 300k reopen keys and 1M keys for memory

@@ -1,4 +1,4 @@
-// Shared by the KVJournal<B> tests (test_journal_*.cpp; DESIGN §2, §3): the
+// Shared by the KVJournal<B> tests (test_journal_*.cpp): the
 // Harness (one journal, its backend's storage, reopen and damage), the
 // helpers that compare a journal's contents with a model, and the offsets of
 // the journal's header fields (rewritten with reseal_header).

@@ -1,5 +1,5 @@
-// Shared by the DoubleBufferedKV<B> tests (test_store_*.cpp; DESIGN.md §2,
-// §3, §4): the fixtures a store is opened (and reopened) over (two
+// Shared by the DoubleBufferedKV<B> tests (test_store_*.cpp):
+// the fixtures a store is opened (and reopened) over (two
 // caller-owned buffers, two files, anonymous memory), a look at one journal's
 // bytes (inspect), a header's creation time rewritten (set_created), and
 // small helpers (describe, key_n, record_bytes, seconds_since).

@@ -283,7 +283,7 @@ TEMPLATE_TEST_CASE("backend: a MemVec on a backend capped below one page formats
                    "[backend][mem_vec]", memvec::SpanBackend, test::HeapBackend) {
   using Vec = memvec::MemVec<std::uint64_t, TestType>;
   test::Factory<TestType> f;
-  const std::size_t limit = 1024;  // DESIGN: a 1 KiB buffer keeps most of its room for data
+  const std::size_t limit = 1024;  // a 1 KiB buffer keeps most of its room for data
   const std::size_t fits = (limit - 256) / sizeof(std::uint64_t);
   auto v = Vec::create(f.make_limited(0, limit));
   for (std::uint64_t i = 0; i < fits; ++i) v.push_back(i + 1);

@@ -1,5 +1,5 @@
-// KVJournal<B> over every backend, the seed's behaviours made strict (DESIGN
-// §2, §3), keys and sizes: unicode, special-character and empty keys,
+// KVJournal<B> over every backend, the seed's behaviours made strict (docs/DURABILITY.md),
+// keys and sizes: unicode, special-character and empty keys,
 // 1,000-character keys, 10 KB values, 10,000 small entries; set_many
 // (deletions, the last of a duplicate key wins, one record); get, find,
 // contains, size and as_hashmap agreeing.

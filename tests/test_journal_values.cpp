@@ -1,5 +1,5 @@
-// KVJournal<B> over every backend, the seed's behaviours made strict (DESIGN
-// §2, §3), values: an empty journal, open_or_create, strings, integers of
+// KVJournal<B> over every backend, the seed's behaviours made strict (docs/DURABILITY.md),
+// values: an empty journal, open_or_create, strings, integers of
 // every width, booleans, floating point bit for bit, arrays, objects and
 // nested values; overwriting, erasing and a null value deleting a key.
 #include "journal_fixture.hpp"

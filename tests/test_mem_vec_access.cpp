@@ -1,4 +1,4 @@
-// MemVec<T, B>, the std::vector surface (DESIGN §2) over every backend:
+// MemVec<T, B>, the std::vector surface over every backend:
 // size, capacity and element access; iterators, algorithms, ranges and
 // std::span; push_back, emplace_back and pop_back.
 #include "mem_vec_fixture.hpp"

@@ -1,4 +1,4 @@
-// MemVec<T, B>, the std::vector surface (DESIGN §2) over every backend:
+// MemVec<T, B>, the std::vector surface over every backend:
 // insert (values, counts, ranges, elements of the vector itself across
 // growth), erase, resize, reserve, shrink_to_fit, clear, assign, append.
 #include "mem_vec_fixture.hpp"

@@ -1,4 +1,4 @@
-// DoubleBufferedKV<B>, damaged and exhausted journals (DESIGN.md §3): damage
+// DoubleBufferedKV<B>, damaged and exhausted journals (docs/DURABILITY.md): damage
 // to the active journal is reported, never a silent rollback; a damaged
 // snapshot with nothing after it is not taken for a torn compaction; a blank
 // standby beside a written journal is reported; a journal at the last

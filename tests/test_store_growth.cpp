@@ -1,4 +1,4 @@
-// DoubleBufferedKV<B>, full journals and file sizes (DESIGN.md §3, §4).
+// DoubleBufferedKV<B>, full journals and file sizes (docs/DURABILITY.md, docs/BENCHMARKS.md).
 //  - Full journals (the first design's defects 5, 6): a write that does not
 //    fit compacts and retries; a live set that does not fit grows the
 //    journals up to max_size, then capacity_exceeded with nothing lost; a
@@ -6,6 +6,12 @@
 //  - No thrashing (MMKV's lesson): 100 hot keys x 100k sets in 8 KiB
 //    journals stay under a derived bound of switches in 8 KiB files; a
 //    shrinking live set shrinks the files back.
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <csignal>
+#include <map>
+
 #include "store_fixture.hpp"
 
 using namespace store_fixture;
@@ -346,4 +352,95 @@ TEST_CASE("store: when the live set shrinks, compactions shrink the journal file
   CHECK(s->as_hashmap() == model);
   WARN("shrink: files at " << peak[0] << " + " << peak[1] << " bytes with 3000 keys, "
                            << fx.file_size(0) << " + " << fx.file_size(1) << " with 10");
+}
+
+namespace {
+// Child exit codes of the full-disk store run.
+enum StoreFullDisk : int {
+  kStoreNeverFull = 20,
+  kStoreWrongError,
+  kStoreLost,
+  kEraseFailed,
+  kCompactFailed,
+  kSetAfterFailed,
+  kStoreReopenDiffers,
+  kStoreOther,
+};
+
+// In a child under a file-size limit: sets until the disk refuses one, then
+// erases half, compacts and sets again; every acknowledged write kept.
+[[noreturn]] void store_full_disk_child(const fs::path& a, const fs::path& b) {
+  int code = kStoreOther;
+  try {
+    ::signal(SIGXFSZ, SIG_IGN);
+    constexpr std::size_t kLimit = std::size_t{256} << 10;
+    const rlimit limit{kLimit, kLimit};
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(kStoreOther);
+    const StoreOptions o{.initial_size = 4096};
+    std::map<std::string, Value> model;
+    {
+      auto s = DoubleBufferedMemMappedKV::open(a, b, o);
+      const Value big(std::string(1000, 'v'));
+      bool full = false;
+      for (std::size_t i = 0; i < 1000 && !full; ++i) {
+        try {
+          s.set(key_n(i), big);
+          model[key_n(i)] = big;
+        } catch (const memvec::Error& e) {
+          if (e.code() != errc::io_error && e.code() != errc::capacity_exceeded)
+            ::_exit(kStoreWrongError);
+          full = true;
+        }
+      }
+      if (!full) ::_exit(kStoreNeverFull);
+      for (const auto& [k, v] : model)
+        if (s.get(k) != v) ::_exit(kStoreLost);
+      // The live set shrinks: each erase fits once its compaction is sized
+      // exactly (the usual doubled room no longer fits on the disk).
+      std::vector<std::string> keys;
+      for (const auto& [k, v] : model) keys.push_back(k);
+      for (std::size_t i = 0; i < keys.size(); i += 2) {
+        try {
+          s.erase(keys[i]);
+        } catch (const memvec::Error&) {
+          ::_exit(kEraseFailed);
+        }
+        model.erase(keys[i]);
+      }
+      try {
+        s.compact();
+      } catch (const memvec::Error&) {
+        ::_exit(kCompactFailed);
+      }
+      try {
+        s.set("after", Value(1));
+      } catch (const memvec::Error&) {
+        ::_exit(kSetAfterFailed);
+      }
+      model["after"] = Value(1);
+    }
+    auto r = DoubleBufferedMemMappedKV::open(a, b, o);
+    if (r.size() != model.size()) ::_exit(kStoreReopenDiffers);
+    for (const auto& [k, v] : model)
+      if (r.get(k) != v) ::_exit(kStoreReopenDiffers);
+    code = 0;
+  } catch (...) {
+  }
+  ::_exit(code);
+}
+}  // namespace
+
+TEST_CASE("store: a full disk never wedges the store: erases and compactions that fit keep "
+          "working, nothing acknowledged lost") {
+  FilePair fx;
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) store_full_disk_child(fx.path[0], fx.path[1]);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  INFO("child exit code " << WEXITSTATUS(status)
+                          << " (20 never full, 21 wrong error, 22 lost, 23 erase failed, 24 "
+                             "compact failed, 25 set after failed, 26 reopen differs)");
+  CHECK(WEXITSTATUS(status) == 0);
 }

@@ -1,4 +1,4 @@
-// DoubleBufferedKV<B>, policy units (DESIGN.md §3): choose_active
+// DoubleBufferedKV<B>, policy units (docs/DURABILITY.md): choose_active
 // (generation order only; a torn compaction, an unreadable journal and a
 // generation-0 spare are never chosen), torn_compaction, standby_size
 // (hysteresis, powers of two, clamps, 0 past max_size) and validate().

@@ -1,4 +1,4 @@
-// DoubleBufferedKV<B>, switching and no resurrection (DESIGN.md §2, §3).
+// DoubleBufferedKV<B>, switching and no resurrection (docs/DURABILITY.md).
 //  - Switching: the seed's example (two 1 KiB buffers, ratio 0.4) switches
 //    A -> B -> A -> B ... keeping every key, across reopens after each
 //    switch; compact() on demand.

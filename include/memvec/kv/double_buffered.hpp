@@ -39,6 +39,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <mutex>
@@ -325,13 +326,22 @@ class DoubleBufferedKV {
     return Journal::create(std::move(backend), journal_options(bytes), generation);
   }
 
-  // Resizes toward `want`; a fixed backend that cannot reach it keeps its
-  // size as long as it holds `need` total bytes.
+  // Resizes toward `want`; a backend that cannot reach it (a fixed buffer,
+  // a full disk) keeps its size as long as it holds `need` total bytes, and
+  // on a full disk is sized to just `need`: a compaction whose usual room
+  // does not fit on the disk still fits the live set exactly, so erases and
+  // compactions keep working (the first release wedged there).
   static void resize_best(B& backend, std::size_t want, std::size_t need) {
     try {
       backend.resize(want);
     } catch (const Error& e) {
-      if (e.code() != errc::capacity_exceeded || backend.size() < need) throw;
+      const bool no_space =
+          e.code() == errc::io_error && (e.sys_errno() == ENOSPC || e.sys_errno() == EFBIG);
+      if (!no_space && e.code() != errc::capacity_exceeded) throw;
+      if (backend.size() >= need) return;
+      const std::size_t exact = (need + page_size() - 1) / page_size() * page_size();
+      if (!no_space || exact >= want) throw;
+      backend.resize(exact);  // throws again when even that does not fit
     }
   }
 
