@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include "fuzz_util.hpp"
@@ -93,8 +94,8 @@ void exercise(const fuzz::Buffer& file, unsigned flags, Mode mode) {
   try {
     (void)v->at(v->size());
     fuzz::die("at(size()) did not throw", __LINE__);
-  } catch (const memvec::Error& e) {
-    FUZZ_CHECK(e.code() == errc::out_of_range);
+  } catch (const std::out_of_range&) {
+    // As std::vector::at (include/memvec/error.hpp).
   }
   (void)v->user_word();
   (void)v->user_area();

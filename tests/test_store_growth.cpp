@@ -174,7 +174,8 @@ TEST_CASE(
   disks[1]->on_resize = [&](FaultDisk&, std::size_t) {
     if (fail_resize) {
       ++refused;
-      throw memvec::Error(errc::io_error, "injected: no space left on device", 28);
+      // EIO, not ENOSPC: a full disk falls back to the size the standby has.
+      throw memvec::Error(errc::io_error, "injected: input/output error", 5);
     }
   };
   Index model;
