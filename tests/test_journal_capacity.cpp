@@ -1,5 +1,5 @@
 // KVJournal<B> over every backend, the first journal design's defects 4 to 7
-// (reference/peers.md): a record ending exactly at the end of a fixed buffer;
+// (docs/DURABILITY.md): a record ending exactly at the end of a fixed buffer;
 // a write that does not fit (capacity_exceeded, nothing changed); a capped
 // backend filled to the last record that fits; a failed write leaving the
 // index equal to what a reopen shows, after a lossy open too; the high-water

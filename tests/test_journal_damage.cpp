@@ -1,5 +1,5 @@
 // KVJournal<B> over every backend, the first journal design's defects 1 to 3
-// (reference/peers.md, "The journal design memvec's KV layer follows"): a
+// (docs/DURABILITY.md): a
 // flipped byte drops its record and all after it, and says so; a damaged
 // batch applies none of its members; Durability::power_loss; no
 // resurrection after clear() or deleting every key, even when the old length

@@ -1,5 +1,5 @@
 // KVJournal<B> over every backend, the first journal design's defects 8 to 10
-// (reference/peers.md): opening never resizes or writes a file, valid,
+// (docs/DURABILITY.md): opening never resizes or writes a file, valid,
 // damaged or truncated; a second writer, in this process or another, gets
 // errc::locked; each refused call reports its one exact errc and changes
 // nothing.
