@@ -144,18 +144,7 @@ class MemVec {
         writable_(std::exchange(other.writable_, false)),
         closed_(std::exchange(other.closed_, true)),
         missing_on_open_(other.missing_on_open_) {}
-  MemVec& operator=(MemVec&& other) noexcept {
-    if (this == &other) return *this;
-    backend_ = std::move(other.backend_);
-    data_ = std::exchange(other.data_, nullptr);
-    size_ = std::exchange(other.size_, 0);
-    capacity_ = std::exchange(other.capacity_, 0);
-    durability_ = other.durability_;
-    writable_ = std::exchange(other.writable_, false);
-    closed_ = std::exchange(other.closed_, true);
-    missing_on_open_ = other.missing_on_open_;
-    return *this;
-  }
+  MemVec& operator=(MemVec&& other) noexcept;
   MemVec(const MemVec&) = delete;
   MemVec& operator=(const MemVec&) = delete;
   ~MemVec() = default;
@@ -200,13 +189,7 @@ class MemVec {
     return std::min<std::uint64_t>(kMaxWordValue, (SIZE_MAX - kSpec.data_offset) / sizeof(T));
   }
 
-  void reserve(size_type n) {
-    require_writable("reserve");
-    if (n > max_size())
-      throw std::length_error("MemVec::reserve(" + std::to_string(n) + ") exceeds max_size() " +
-                              std::to_string(max_size()));
-    if (n > capacity_) grow_exact(n);
-  }
+  void reserve(size_type n);  // past max_size(): std::length_error, as std::vector
 
   // Releases whole pages past size(); may move data().
   void shrink_to_fit();
@@ -363,12 +346,7 @@ class MemVec {
   [[noreturn]] void refuse(const char* what) const;
   std::string where() const { return detail::backend_where(backend_); }
 
-  size_type checked(size_type i) const {
-    if (i >= size_)
-      throw std::out_of_range("MemVec::at(" + std::to_string(i) + ") with size " +
-                              std::to_string(size_) + where());
-    return i;
-  }
+  size_type checked(size_type i) const;  // at(): std::out_of_range, as std::vector
 
   size_type index_of(const_iterator pos) const {
     const auto i = pos - data_;

@@ -5,6 +5,37 @@
 namespace memvec {
 
 template <class T, Backend B, std::uint64_t Tag>
+MemVec<T, B, Tag>& MemVec<T, B, Tag>::operator=(MemVec&& other) noexcept {
+  if (this == &other) return *this;
+  backend_ = std::move(other.backend_);
+  data_ = std::exchange(other.data_, nullptr);
+  size_ = std::exchange(other.size_, 0);
+  capacity_ = std::exchange(other.capacity_, 0);
+  durability_ = other.durability_;
+  writable_ = std::exchange(other.writable_, false);
+  closed_ = std::exchange(other.closed_, true);
+  missing_on_open_ = other.missing_on_open_;
+  return *this;
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+void MemVec<T, B, Tag>::reserve(size_type n) {
+  require_writable("reserve");
+  if (n > max_size())
+    throw std::length_error("MemVec::reserve(" + std::to_string(n) + ") exceeds max_size() " +
+                            std::to_string(max_size()));
+  if (n > capacity_) grow_exact(n);
+}
+
+template <class T, Backend B, std::uint64_t Tag>
+typename MemVec<T, B, Tag>::size_type MemVec<T, B, Tag>::checked(size_type i) const {
+  if (i >= size_)
+    throw std::out_of_range("MemVec::at(" + std::to_string(i) + ") with size " +
+                            std::to_string(size_) + where());
+  return i;
+}
+
+template <class T, Backend B, std::uint64_t Tag>
 MemVec<T, B, Tag> MemVec<T, B, Tag>::open(B backend, VecOptions options) {
   MemVec v(std::move(backend), options.durability);
   const HeaderState st = detail::validate_header(

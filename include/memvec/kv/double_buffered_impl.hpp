@@ -1,5 +1,5 @@
-// DoubleBufferedKV's compaction and recovery report; included by
-// double_buffered.hpp (its contract is there).
+// DoubleBufferedKV's opening (which journal is active), compaction and recovery
+// report; included by double_buffered.hpp (its contract is there).
 #pragma once
 
 #include <algorithm>
@@ -9,6 +9,97 @@
 #include <utility>
 
 namespace memvec::kv {
+
+// Opening: which journal is active, what the other one is, what to report.
+template <Backend B>
+DoubleBufferedKV<B>::DoubleBufferedKV(B a, B b, StoreOptions options, NewFiles fresh)
+    : options_(options), room_(options.compaction_room) {
+  validate(options_);
+  B backends[2] = {std::move(a), std::move(b)};
+  JournalCandidate cand[2];
+  std::optional<Error> failure[2];
+  // The headers first: only the newer journal, the one that will most
+  // likely be active, is indexed as it is checked. The other is checked
+  // only (its index would never be read), and indexed later in the rare
+  // case it must take over (the newer one is a torn compaction).
+  std::optional<JournalMeta> metas[2];
+  for (int i = 0; i < 2; ++i) {
+    const std::span<const std::byte> bytes(std::as_const(backends[i]).data(), backends[i].size());
+    // A spare: never formatted, or a format (a recycled standby's) that a
+    // crash interrupted. A zeroed header over a log is damage, not blank.
+    if (memvec::detail::header_wiped(bytes)) {
+      failure[i] = Error(errc::corrupt_header, "its header is zeroed while its log holds data");
+      continue;
+    }
+    if (memvec::detail::is_blank(bytes) || memvec::detail::interrupted_format(bytes)) continue;
+    try {
+      metas[i] = Journal::validate(backends[i]);
+    } catch (const Error& e) {
+      failure[i] = e;
+    }
+  }
+  const int newer = metas[1] && (!metas[0] || metas[1]->generation > metas[0]->generation);
+  for (int i = 0; i < 2; ++i) {
+    if (!metas[i]) continue;
+    try {
+      const JournalMeta meta = *metas[i];
+      const JournalOptions jo = journal_options(backends[i].size());
+      journals_[i].emplace(Journal::open(std::move(backends[i]), jo, i == newer));
+      const Journal& j = *journals_[i];
+      cand[i] = {true, meta.generation, meta.generation == 1 || j.starts_with_snapshot(),
+                 j.used_bytes() + j.log().missing_on_open()};
+    } catch (const Error& e) {
+      failure[i] = e;
+    }
+  }
+  active_ = choose_active(cand[0], cand[1]);
+  if (active_ >= 0 && !journals_[active_]->indexed_) {
+    // The older journal takes over (the newer one is not complete): read
+    // it whole now, and choose again by what its replay found.
+    journals_[active_]->build_index();
+    const Journal& j = *journals_[active_];
+    cand[active_].complete = j.generation() == 1 || j.starts_with_snapshot();
+    active_ = choose_active(cand[0], cand[1]);
+  }
+  if (active_ < 0) {
+    if (failure[0] || failure[1]) throw failure[0] ? *failure[0] : *failure[1];
+    if (journals_[0] || journals_[1])
+      throw Error(errc::corrupt_data, "DoubleBufferedKV: no complete journal (a compaction torn "
+                                      "before it wrote its snapshot, and no older journal)");
+    active_ = 0;  // both blank: a new store
+    // Durable from the start, A before B is even sized: a power cut can
+    // then never leave a header that half reached the disk next to a
+    // compaction that did not, nor a zero-filled B beside a blank A.
+    journals_[0].emplace(create_journal(std::move(backends[0]), 1));
+    journals_[0]->sync();
+    journals_[1].emplace(create_journal(std::move(backends[1]), 0));
+    journals_[1]->sync();
+  }
+  const int standby = 1 - active_;
+  if (!journals_[standby]) spare_.emplace(std::move(backends[standby]));
+  // A blank standby beside a journal that holds records or has been
+  // switched to is damage too: creation formats both files, every
+  // compaction leaves a formatted journal behind, and the first write
+  // beside a blank standby (a creation a crash interrupted) formats it
+  // before that write commits.
+  if (!journals_[standby] && !failure[standby]) {
+    const std::span<const std::byte> spare(std::as_const(*spare_).data(), spare_->size());
+    const Journal& j = active_journal();
+    const bool written = j.generation() > 1 || j.used_bytes() + j.log().missing_on_open() > 0;
+    const bool interrupted = memvec::detail::interrupted_format(spare);
+    const bool blank = !interrupted && memvec::detail::is_blank(spare);
+    if (blank && written && !fresh.created[standby]) {
+      failure[standby] = Error(errc::corrupt_header, "it is blank beside a written journal");
+    } else if (blank || interrupted) {
+      recycle_standby_ = true;
+      finish_creation_ = !written;
+    }
+  }
+  report_recovery(cand[standby], failure[standby]);
+  // An earlier process may have switched to this journal and exited
+  // before its flush: the first compaction makes it durable first.
+  unflushed_ = true;
+}
 
 template <Backend B>
 B DoubleBufferedKV<B>::take_standby() {

@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "memvec/file_backend.hpp"
+#include "memvec/kv/journal_meta.hpp"
 #include "memvec/kv/options.hpp"
 #include "memvec/kv/record.hpp"
 #include "memvec/kv/value.hpp"
@@ -52,44 +53,6 @@
 #include "memvec/mem_vec.hpp"
 
 namespace memvec::kv {
-
-// MemVec type tag of a journal log ("MVKVJRNL"): a journal is never opened
-// as some other byte vector, nor the other way round.
-inline constexpr std::uint64_t kJournalTypeTag = 0x4C4E524A564B564Dull;
-inline constexpr std::uint16_t kJournalFormatVersion = 1;
-// The largest generation a journal carries. A store's compaction writes
-// generation + 1, which must never wrap to 0 (a spare) below the journal it
-// replaces: 2^63 - 1 compactions never happen, so a file claiming a higher
-// generation is corrupt_header, and a compaction from this one is refused.
-inline constexpr std::uint64_t kMaxGeneration = (std::uint64_t{1} << 63) - 1;
-
-// The journal's metadata, kept in the MemVec header's user area.
-struct JournalMeta {
-  std::uint16_t format_version = kJournalFormatVersion;
-  std::uint64_t generation = 1;     // compaction count: the store's switch order
-  std::uint64_t created_unix_ns = 0;  // for people; never used to choose
-};
-
-namespace detail {
-// For each item, whether a later item has the same key (last one wins).
-std::vector<bool> superseded(std::span<const std::pair<std::string, Value>> items);
-std::array<std::byte, 24> encode_meta(const JournalMeta& meta);
-// Throws errc::version_mismatch for a journal format this build does not read.
-// `where`: " 'path'" of the file, for the messages (memvec::detail::backend_where).
-JournalMeta decode_meta(std::span<const std::byte> user_area, const std::string& where = {});
-// Throws `code` (invalid_argument for create(), corrupt_header for a header
-// read) past kMaxGeneration.
-void check_generation(std::uint64_t generation, errc code = errc::invalid_argument,
-                      const std::string& where = {});
-std::uint64_t now_unix_ns() noexcept;
-// A random 48-bit epoch (std::random_device), never 0.
-std::uint64_t random_epoch();
-// One past the last non-zero byte of `bytes` (0 when all are zero).
-std::size_t nonzero_end(std::span<const std::byte> bytes) noexcept;
-// Adds to `r` the `missing` committed bytes the backend no longer held past
-// `held_end` (the log bytes it still had).
-void add_missing_tail(Recovery& r, std::uint64_t held_end, std::uint64_t missing);
-}  // namespace detail
 
 template <Backend B>
 class DoubleBufferedKV;
@@ -359,44 +322,9 @@ class KVJournal {
   // would turn the surviving records into damage too). A crash in between
   // leaves the same prefix; the next writer does this again. Costs one scan
   // of the free room, and one sync when it found anything.
-  void clean_tail() {
-    if (!log_.backend().writable())
-      throw Error(errc::read_only, "journal" + memvec::detail::backend_where(log_.backend()) +
-                                       ": a write on a read-only backend");
-    const std::size_t end =
-        valid_end_ + detail::nonzero_end({log_.data() + valid_end_, log_.capacity() - valid_end_});
-    if (end > valid_end_) {
-      std::memset(log_.data() + valid_end_, 0, end - valid_end_);
-      log_.sync(valid_end_, end - valid_end_);
-    }
-    // Also when the backend lost the log's tail: the length word still
-    // counts the lost bytes until this publishes the prefix's.
-    if (valid_end_ < log_.size() || log_.missing_on_open() > 0) log_.resize(valid_end_);
-    tail_clean_ = true;
-  }
+  void clean_tail();
 
-  void grow_for(std::size_t bytes) {
-    const std::size_t need = log_.size() + bytes;
-    const std::size_t limit = detail_max_data();
-    if (need > limit)
-      throw Error(errc::capacity_exceeded, "journal" +
-                                               memvec::detail::backend_where(log_.backend()) +
-                                               ": a " + std::to_string(bytes) +
-                                               "-byte record does not fit (" +
-                                               std::to_string(log_.size()) + " of at most " +
-                                               std::to_string(limit) + " bytes used)");
-    // Doubling first; a backend that cannot reach the doubled size (a fixed
-    // buffer, a capped backend) is asked for just what this record needs.
-    const std::size_t doubled = std::min(limit, std::max(need, 2 * log_.capacity()));
-    if (doubled > need) {
-      try {
-        return log_.reserve(doubled);
-      } catch (const Error& e) {
-        if (e.code() != errc::capacity_exceeded) throw;
-      }
-    }
-    log_.reserve(need);
-  }
+  void grow_for(std::size_t bytes);
 
   // Data bytes the log may reach under max_size, in whole pages.
   std::size_t detail_max_data() const noexcept {
@@ -415,21 +343,7 @@ class KVJournal {
   // nothing committed or a whole snapshot. Otherwise nothing is synced here:
   // the store flushes the whole journal later, off the writer's thread, and
   // never rewrites the journal this one replaces before that flush is done.
-  void commit_snapshot(RecordWriter& snapshot, bool durable) {
-    const std::span<const std::byte> record = snapshot.finish(seed_);
-    if (record.size() > log_.capacity() - log_.size()) grow_for(record.size());
-    index_.reserve(snapshot.members().size());
-    if (durable) {
-      std::memcpy(log_.data() + log_.size(), record.data(), record.size());
-      log_.sync(log_.size(), record.size());
-    }
-    first_type_ = static_cast<std::uint8_t>(record[record_offset::kType]);
-    const std::size_t at = log_.size();
-    log_.append(record);  // this publishes the length
-    valid_end_ = log_.size();
-    if (durable) log_.sync_through(0);  // the header alone
-    index_members(index_, log_bytes(), at, snapshot.members());
-  }
+  void commit_snapshot(RecordWriter& snapshot, bool durable);
 
   Log log_;
   detail::LogIndex index_;
@@ -450,3 +364,5 @@ class KVJournal {
 using MemMappedKVJournal = KVJournal<FileBackend>;
 
 }  // namespace memvec::kv
+
+#include "memvec/kv/journal_impl.hpp"
