@@ -3,7 +3,7 @@
 // Every write appends one checksummed record (record.hpp) to the log and then
 // publishes the MemVec length: the length store is the commit. Opening
 // replays the log once into an in-memory index of where each live key's
-// value lies in the log (16 bytes a key, no copy of keys or values): get()
+// value lies in the log (a 16-byte slot a key, no copy of keys or values): get()
 // decodes the value in place, find() views it without decoding.
 //
 // Durability (JournalOptions::durability): process_crash (default) survives
