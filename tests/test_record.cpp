@@ -120,3 +120,59 @@ TEST_CASE("record: the trusted value walk measures every encoded value exactly a
     CHECK(memvec::kv::detail::trusted_value_size(bytes.data()) == size);
   }
 }
+
+namespace {
+// A log of a small batch {"x": 1, "gone": 2} and then one big record of
+// `n` members ("k<i>": i, then "x": 2 and an erase of "gone"), with
+// `poison` bytes inserted halfway through the big record's members.
+std::vector<std::byte> small_then_big(std::uint32_t seed, std::size_t n,
+                                      std::span<const std::byte> poison = {}) {
+  RecordWriter w;
+  w.begin(kRecordBatch);
+  w.add("x", Value(1));
+  w.add("gone", Value(2));
+  const auto first = w.finish(seed);
+  std::vector<std::byte> log(first.begin(), first.end());
+  w.begin(kRecordSnapshot);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i == n / 2 && !poison.empty()) w.add_encoded(poison);
+    w.add("k" + std::to_string(i), Value(static_cast<std::int64_t>(i)));
+  }
+  w.add("x", Value(2));
+  w.add_erase("gone");
+  const auto big = w.finish(seed);
+  log.insert(log.end(), big.begin(), big.end());
+  return log;
+}
+}  // namespace
+
+TEST_CASE("record: a big record applies whole, after the records before it, or not at all") {
+  const std::uint32_t seed = record_seed(4, 2);
+  constexpr std::size_t kMembers = 20'000;  // a payload far past the streamed size
+  const std::vector<std::byte> log = small_then_big(seed, kMembers);
+  memvec::kv::detail::LogIndex index;
+  const ReplayResult ok = replay(log, seed, index);
+  CHECK(ok.recovery.loss == DataLoss::none);
+  CHECK(ok.recovery.records_replayed == 2);
+  CHECK(ok.valid_end == log.size());
+  CHECK(index.size() == kMembers + 1);
+  CHECK(value_at(log, index, "x") == Value(2));
+  CHECK(value_at(log, index, "gone").is_null());
+  CHECK(value_at(log, index, "k0") == Value(0));
+  CHECK(value_at(log, index, "k19999") == Value(19'999));
+
+  // A container end among the members: the checksum holds (it was sealed
+  // so), the payload does not parse. Nothing of it may apply.
+  const std::byte end_code{static_cast<std::uint8_t>(memvec::kv::bonjson::kTypeContainerEnd)};
+  const std::vector<std::byte> bad = small_then_big(seed, kMembers, {&end_code, 1});
+  memvec::kv::detail::LogIndex partial;
+  const ReplayResult r = replay(bad, seed, partial);
+  CHECK(r.recovery.loss == DataLoss::partial);
+  CHECK(r.recovery.records_replayed == 1);
+  CHECK(r.recovery.records_dropped == 1);
+  CHECK(r.valid_end == bad.size() - r.recovery.bytes_dropped);
+  CHECK(partial.size() == 2);
+  CHECK(value_at(bad, partial, "x") == Value(1));
+  CHECK(value_at(bad, partial, "gone") == Value(2));
+  CHECK(value_at(bad, partial, "k0").is_null());
+}

@@ -32,16 +32,23 @@ struct Staged {
   bool erases = false;
 };
 
+// Payloads at least this long (a compaction's snapshot: the whole live set)
+// are checked whole, then applied member by member as they lie in the log:
+// staging 300k members first cost more than the index did.
+constexpr std::size_t kStreamedPayload = 64 * 1024;
+
 // Appends a batch payload's members to `staged` (`base`: the payload's log
-// offset); on failure removes what it appended, so a record that fails
-// halfway applies nothing (the first journal design applied half of a bad
-// batch). Every value is decoded once here, to check it: a later get()
-// decodes it again from the same checked bytes.
-bool parse_payload(std::span<const std::byte> p, std::size_t base, std::vector<Staged>& staged,
-                   const detail::LogIndex* index, Value& scratch, std::string& why) {
-  const std::size_t first = staged.size();
+// offset), or only counts them when `staged` is null; on failure removes
+// what it appended, so a record that fails halfway applies nothing (the
+// first journal design applied half of a bad batch). Every value is decoded
+// once here, to check it: a later get() decodes it again from the same
+// checked bytes.
+bool parse_payload(std::span<const std::byte> p, std::size_t base, std::vector<Staged>* staged,
+                   const detail::LogIndex* index, Value& scratch, std::string& why,
+                   std::size_t* count = nullptr) {
+  const std::size_t first = staged != nullptr ? staged->size() : 0;
   const auto fail = [&](std::string reason) {
-    staged.resize(first);
+    if (staged != nullptr) staged->resize(first);
     why = std::move(reason);
     return false;
   };
@@ -55,11 +62,14 @@ bool parse_payload(std::span<const std::byte> p, std::size_t base, std::vector<S
         ++pos;
         break;
       }
-      Staged& m = staged.emplace_back();
+      Staged counted;
+      Staged& m = staged != nullptr ? staged->emplace_back() : counted;
       m.member = base + pos;
       pos += bonjson::decode_string_prefix(p.subspan(pos), m.key);
       m.erases = pos < p.size() && static_cast<std::uint8_t>(p[pos]) == bonjson::kTypeNull;
       pos += bonjson::decode_prefix(p.subspan(pos), scratch);
+      if (count != nullptr) ++*count;
+      if (staged == nullptr) continue;
       m.hash = Index::hash(m.key);
       // Fetch the slot while later records decode: the miss overlaps work.
       if (index != nullptr) index->prefetch(m.hash);
@@ -71,22 +81,43 @@ bool parse_payload(std::span<const std::byte> p, std::size_t base, std::vector<S
   return true;
 }
 
+void apply_one(const Staged& m, const std::byte* log, detail::LogIndex& index) {
+  if (m.erases)
+    index.erase(log, m.key, m.hash);
+  else
+    index.assign(log, m.key, m.hash, m.member);
+}
+
 void apply(std::vector<Staged>& staged, const std::byte* log, detail::LogIndex* index) {
-  if (index == nullptr) return staged.clear();  // checking only
-  // A big record (a compaction's snapshot: the whole live set) is staged in
-  // full before it applies, so its parse-time prefetches are long gone:
-  // room for all of it at once, and each slot fetched a few members ahead.
-  constexpr std::size_t kAhead = 8;
-  if (staged.size() > 256) index->reserve(index->size() + staged.size());
-  for (std::size_t i = 0; i < staged.size(); ++i) {
-    if (staged.size() > 256 && i + kAhead < staged.size()) index->prefetch(staged[i + kAhead].hash);
-    const Staged& m = staged[i];
-    if (m.erases)
-      index->erase(log, m.key, m.hash);
-    else
-      index->assign(log, m.key, m.hash, m.member);
-  }
+  if (index != nullptr)
+    for (const Staged& m : staged) apply_one(m, log, *index);
   staged.clear();
+}
+
+// Applies the `count` members of a payload parse_payload() checked
+// (`payload`: its log offset), read as trusted bytes, each slot fetched a
+// few members ahead of its use.
+void apply_checked(std::span<const std::byte> log, std::size_t payload, std::size_t count,
+                   detail::LogIndex& index) {
+  constexpr std::size_t kAhead = 8;
+  Staged ring[kAhead];
+  const std::byte* base = log.data();
+  std::size_t pos = payload + 1;  // past the object's start code
+  const auto read = [&](Staged& m) {
+    m.member = pos;
+    pos += detail::read_trusted_string(base + pos, m.key);
+    m.erases = static_cast<std::uint8_t>(base[pos]) == bonjson::kTypeNull;
+    pos += detail::trusted_value_size(base + pos);
+    m.hash = Index::hash(m.key);
+    index.prefetch(m.hash);
+  };
+  index.reserve(index.size() + count);
+  for (std::size_t i = 0; i < std::min(count, kAhead); ++i) read(ring[i]);
+  for (std::size_t i = 0; i < count; ++i) {
+    Staged& m = ring[i % kAhead];
+    apply_one(m, base, index);
+    if (i + kAhead < count) read(m);
+  }
 }
 
 // Best effort: how many frames follow the first bad one, walking lengths
@@ -100,6 +131,20 @@ std::uint64_t count_frames(std::span<const std::byte> log, std::size_t off) {
     off += kRecordHeaderSize + len;
   }
   return frames == 0 ? 1 : frames;
+}
+
+// A big payload: the records staged before it apply first (log order),
+// then it is checked whole and applied as it lies; nothing of it applies
+// when the check fails.
+bool parse_big(std::span<const std::byte> log, std::size_t payload, std::size_t len,
+               std::vector<Staged>& staged, detail::LogIndex* index, Value& scratch,
+               std::string& why) {
+  std::size_t count = 0;
+  if (!parse_payload(log.subspan(payload, len), payload, nullptr, nullptr, scratch, why, &count))
+    return false;
+  apply(staged, log.data(), index);
+  if (index != nullptr) apply_checked(log, payload, count, *index);
+  return true;
 }
 
 }  // namespace
@@ -227,8 +272,10 @@ ReplayResult replay(std::span<const std::byte> log, std::uint32_t seed, detail::
         why = "a checksum mismatch";
       } else if (type != kRecordBatch && type != kRecordSnapshot) {
         why = "an unknown record type " + std::to_string(type);
-      } else if (parse_payload(log.subspan(off + kRecordHeaderSize, len), off + kRecordHeaderSize,
-                               staged, index, scratch, why)) {
+      } else if (len >= kStreamedPayload
+                     ? parse_big(log, off + kRecordHeaderSize, len, staged, index, scratch, why)
+                     : parse_payload(log.subspan(off + kRecordHeaderSize, len),
+                                     off + kRecordHeaderSize, &staged, index, scratch, why)) {
         if (r.recovery.records_replayed == 0) r.first_type = type;
         ++r.recovery.records_replayed;
         off += kRecordHeaderSize + len;
